@@ -1,0 +1,142 @@
+"""Vectorised geometry on landmark arrays; conventions in ``formcheck.kinematics``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formcheck.landmarks import INDEX
+
+_DEG = 180.0 / np.pi
+
+
+def _up_and_horizontal(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split vectors (..., 2|3) into the upward component and the horizontal magnitude."""
+    up = -v[..., 1]
+    horizontal = np.abs(v[..., 0]) if v.shape[-1] == 2 else np.hypot(v[..., 0], v[..., 2])
+    return up, horizontal
+
+
+def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Interior angle at ``b`` in degrees, [0, 180]; 180 is a straight limb.
+
+    >>> float(joint_angle(np.array([1.0, 0.0]), np.array([0.0, 0.0]), np.array([0.0, 1.0])))
+    90.0
+    """
+    u = np.asarray(a, dtype=np.float64) - b
+    v = np.asarray(c, dtype=np.float64) - b
+    # atan2 of |u×v| and u·v is accurate near 0 and 180 degrees, unlike arccos.
+    if u.shape[-1] == 2:
+        cross = np.abs(u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0])
+    else:
+        cross = np.linalg.norm(np.cross(u, v), axis=-1)
+    dot = np.sum(u * v, axis=-1)
+    angle = np.arctan2(cross, dot) * _DEG
+    degenerate = (np.linalg.norm(u, axis=-1) == 0) | (np.linalg.norm(v, axis=-1) == 0)
+    return np.where(degenerate, np.nan, angle)
+
+
+def segment_elevation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Angle of ``a→b`` above the horizontal in degrees, [-90, 90]."""
+    up, horizontal = _up_and_horizontal(np.asarray(b, dtype=np.float64) - a)
+    angle = np.arctan2(up, horizontal) * _DEG
+    return np.where((up == 0) & (horizontal == 0), np.nan, angle)
+
+
+def segment_inclination(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Angle of ``a→b`` from the upward vertical in degrees, [0, 180]."""
+    return 90.0 - segment_elevation(a, b)
+
+
+def line_offset(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Signed distance of ``p`` from the line ``a–b`` as a fraction of ``|ab|``.
+
+    Positive above the line (against gravity), negative below it. Uses the
+    image plane (the first two coordinates): a sag is seen from the side.
+    """
+    p = np.asarray(p, dtype=np.float64)[..., :2]
+    a = np.asarray(a, dtype=np.float64)[..., :2]
+    b = np.asarray(b, dtype=np.float64)[..., :2]
+    ab = b - a
+    ap = p - a
+    length = np.linalg.norm(ab, axis=-1)
+    cross = ab[..., 0] * ap[..., 1] - ab[..., 1] * ap[..., 0]
+    distance = np.abs(cross) / np.where(length == 0, np.nan, length)
+    # Which side is "above": the normal of ab whose component points up (-y).
+    normal = np.stack([ab[..., 1], -ab[..., 0]], axis=-1)
+    normal_up = -normal[..., 1]
+    side = np.sign(np.sum(ap * normal, axis=-1)) * np.sign(np.where(normal_up == 0, 1.0, normal_up))
+    return side * distance / np.where(length == 0, np.nan, length)
+
+
+def normalised_distance(
+    a: np.ndarray, b: np.ndarray, ref_a: np.ndarray, ref_b: np.ndarray
+) -> np.ndarray:
+    """``|ab| / |ref_a ref_b|``: a scale-free distance (e.g. wrist to opposite shoulder
+    over torso length)."""
+    reference = np.linalg.norm(np.asarray(ref_b, dtype=np.float64) - ref_a, axis=-1)
+    distance = np.linalg.norm(np.asarray(b, dtype=np.float64) - a, axis=-1)
+    return distance / np.where(reference == 0, np.nan, reference)
+
+
+def forward_offset(
+    p: np.ndarray,
+    origin: np.ndarray,
+    direction_from: np.ndarray,
+    direction_to: np.ndarray,
+    ref_a: np.ndarray,
+    ref_b: np.ndarray,
+) -> np.ndarray:
+    """Horizontal distance of ``p`` ahead of ``origin`` along ``direction_from→direction_to``,
+    divided by ``|ref_a ref_b|``.
+
+    Knee past toes: ``forward_offset(knee, toe, heel, toe, hip, knee) > 0``.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    d = np.asarray(direction_to, dtype=np.float64) - direction_from
+    sign = np.sign(d[..., 0])
+    sign = np.where(sign == 0, np.nan, sign)
+    reference = np.linalg.norm(np.asarray(ref_b, dtype=np.float64) - ref_a, axis=-1)
+    return (
+        (p[..., 0] - np.asarray(origin)[..., 0])
+        * sign
+        / np.where(reference == 0, np.nan, reference)
+    )
+
+
+def facing_direction(image_xyz: np.ndarray) -> np.ndarray:
+    """Which way the person faces in the image: +1 right, -1 left, NaN unknown.
+
+    Uses the nose against the midpoint of the ears (the head points where the
+    person looks), which works standing, kneeling and lying down.
+
+    Args:
+        image_xyz: (..., 33, 2|3) landmark coordinates.
+    """
+    pts = np.asarray(image_xyz, dtype=np.float64)
+    ears = 0.5 * (pts[..., INDEX["left_ear"], 0] + pts[..., INDEX["right_ear"], 0])
+    return np.sign(pts[..., INDEX["nose"], 0] - ears)
+
+
+_SIDE_LANDMARKS = ("shoulder", "elbow", "hip", "knee", "ankle")
+
+
+def visible_side(visibility: np.ndarray, image_z: np.ndarray | None = None) -> str:
+    """The body side nearer the camera over a clip: ``"left"`` or ``"right"``.
+
+    Scores each side by the mean visibility of its shoulder, elbow, hip, knee and
+    ankle; MediaPipe's relative depth (smaller z is nearer) breaks near-ties.
+
+    Args:
+        visibility: (T, 33) or (33,) visibilities.
+        image_z: matching relative depths, optional.
+    """
+    vis = np.atleast_2d(np.asarray(visibility, dtype=np.float64))
+    left = [INDEX[f"left_{part}"] for part in _SIDE_LANDMARKS]
+    right = [INDEX[f"right_{part}"] for part in _SIDE_LANDMARKS]
+    score = np.nanmean(vis[:, left]) - np.nanmean(vis[:, right])
+    if image_z is not None and abs(score) < 0.05:
+        z = np.atleast_2d(np.asarray(image_z, dtype=np.float64))
+        depth = np.nanmean(z[:, right]) - np.nanmean(z[:, left])
+        if np.isfinite(depth):
+            score = depth
+    return "left" if score >= 0 else "right"
