@@ -63,14 +63,9 @@ SIDED_PARTS: tuple[str, ...] = (
     "heel",
     "foot_index",
 )
-# "mouth" is sided in MediaPipe as mouth_left / mouth_right.
-UNSIDED_NAMES: frozenset[str] = frozenset({"nose"})
-
 # Image-plane mirror: index of the landmark's left/right counterpart.
 MIRROR: tuple[int, ...] = tuple(
-    INDEX[
-        name.replace("left", "\0").replace("right", "left").replace("\0", "right")
-    ]
+    INDEX[name.replace("left", "\0").replace("right", "left").replace("\0", "right")]
     for name in LANDMARK_NAMES
 )
 

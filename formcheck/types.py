@@ -83,7 +83,9 @@ class PoseFrame:
         self.visibility = _as_array(self.visibility, (n,), "visibility")
         self.presence = _as_array(self.presence, (n,), "presence")
         if self.width <= 0 or self.height <= 0:
-            raise ValueError(f"PoseFrame image size must be positive, got {self.width}x{self.height}")
+            raise ValueError(
+                f"PoseFrame image size must be positive, got {self.width}x{self.height}"
+            )
 
     @classmethod
     def empty(cls, index: int, t_s: float, width: int, height: int) -> PoseFrame:

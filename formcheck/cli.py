@@ -1,0 +1,292 @@
+"""The ``formcheck`` command: a thin layer over the library API.
+
+Exit codes (also in the README): 0 success; 1 internal error (a bug); 2 bad
+usage or an invalid spec/program file; 3 an input that cannot be read; 4 a pose
+model that cannot be loaded; 5 a batch finished with some inputs failed;
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from formcheck import __version__
+from formcheck.errors import FormcheckError
+
+EXIT_INTERRUPTED = 130
+
+
+def _progress_printer(label: str):
+    """A progress callback that redraws one stderr line, only on a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def report(done: int, total: int | None) -> None:
+        if done % 10 and done != total:
+            return
+        of = f"/{total}" if total else ""
+        sys.stderr.write(f"\r{label}: frame {done}{of}")
+        if total and done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return report
+
+
+def _summary_lines(report: dict) -> list[str]:
+    ex = report["exercise"]
+    inp = report["input"]
+    lines = [
+        f"{ex['title']} ({ex['id']}) — {Path(inp['path']).name}: "
+        f"{inp['duration_s']:.1f} s, {inp['frames']} frames",
+    ]
+    reps = report["reps"]
+    if ex["kind"] in ("reps", "alternating_reps", "cycles") or reps["total"]:
+        sides = ""
+        if reps.get("left") is not None:
+            sides = f" (left {reps['left']}, right {reps['right']})"
+        good = sum(1 for r in reps.get("details", []) if r.get("good"))
+        lines.append(f"Reps: {reps['total']}{sides}, {good} with good form")
+    for hold in report["holds"]:
+        side = f" {hold['side']}" if hold.get("side") else ""
+        target = f" / target {hold['target_s']:.0f} s" if hold.get("target_s") else ""
+        lines.append(
+            f"Hold{side}: {hold['duration_s']:.1f} s{target} "
+            f"({hold['start_s']:.1f}–{hold['end_s']:.1f} s)"
+        )
+    for fault in report["faults"]:
+        span = f"{fault['start_s']:.1f}–{fault['end_s']:.1f} s"
+        lines.append(f"Fault {fault['id']} at {span}: {fault['message']}")
+    lines.extend(f"Warning: {w}" for w in report["warnings"])
+    lines.append(f"Limitations: {report['limitations']}")
+    lines.append(report["disclaimer"])
+    return lines
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from formcheck.filters import ButterworthConfig
+    from formcheck.pipeline import AnalysisOptions, analyze
+    from formcheck.report import write_report
+
+    video = Path(args.video)
+    out_dir = Path(args.out)
+    stem = video.stem
+    options = AnalysisOptions(
+        backend=args.backend,
+        model=Path(args.model) if args.model else None,
+        smoothing=ButterworthConfig(cutoff_hz=args.cutoff_hz, enabled=not args.no_smoothing),
+        save_landmarks=Path(args.save_landmarks) if args.save_landmarks else None,
+        annotate_path=out_dir / f"{stem}.annotated.mp4" if args.annotate else None,
+    )
+    analysis = analyze(video, args.exercise, options, progress=_progress_printer(video.name))
+    report_path = write_report(analysis.report, out_dir / f"{stem}.{args.exercise}.json")
+    if args.json:
+        from formcheck.report.contract import to_json
+
+        sys.stdout.write(to_json(analysis.report))
+    else:
+        print("\n".join(_summary_lines(analysis.report)))
+        print(f"Report: {report_path}")
+        if options.annotate_path:
+            print(f"Annotated video: {options.annotate_path}")
+    return 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from formcheck.batch import (
+        BatchOptions,
+        dask_plan,
+        default_workers,
+        local_plan,
+        plan_jobs,
+        run_batch,
+        stderr_progress,
+    )
+    from formcheck.filters import ButterworthConfig
+    from formcheck.pipeline import AnalysisOptions
+
+    if args.workers is not None and args.workers < 1:
+        print("formcheck batch: error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    input_dir, out_dir = Path(args.input_dir), Path(args.out)
+    jobs = plan_jobs(
+        input_dir,
+        out_dir,
+        exercise=args.exercise,
+        manifest=Path(args.manifest) if args.manifest else None,
+    )
+    options = BatchOptions(
+        analysis=AnalysisOptions(
+            backend=args.backend,
+            model=Path(args.model) if args.model else None,
+            smoothing=ButterworthConfig(cutoff_hz=args.cutoff_hz, enabled=not args.no_smoothing),
+        ),
+        annotate=args.annotate,
+        force=args.force,
+    )
+    if args.scheduler:
+        with dask_plan(args.scheduler) as plan:
+            result = run_batch(jobs, out_dir, plan, options, progress=stderr_progress())
+    else:
+        plan = local_plan(args.workers or default_workers())
+        result = run_batch(jobs, out_dir, plan, options, progress=stderr_progress())
+    counts = ", ".join(
+        f"{result.count(s)} {s}"
+        for s in ("ok", "unchanged", "failed", "not run")
+        if result.count(s)
+    )
+    print(f"{len(result.rows)} videos: {counts}. Overview: {out_dir / 'index.html'}")
+    if result.interrupted:
+        print("formcheck: interrupted; run the same command again to finish", file=sys.stderr)
+    return result.exit_code
+
+
+def _cmd_specs(args: argparse.Namespace) -> int:
+    from formcheck.specs import list_specs, load_spec, validate_spec_file
+
+    if args.specs_command == "list":
+        for spec in list_specs():
+            print(f"{spec.id:24s} {spec.kind:17s} {spec.view:6s} {spec.title}")
+        return 0
+    if args.specs_command == "show":
+        spec = load_spec(args.id)
+        print(json.dumps(spec.to_dict(), indent=2))
+        return 0
+    failed = 0
+    for name in args.files:
+        try:
+            spec = validate_spec_file(Path(name))
+            print(f"{name}: ok ({spec.id})")
+        except FormcheckError as err:
+            print(f"{name}: {err}", file=sys.stderr)
+            failed += 1
+    return 2 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="formcheck",
+        description="Exercise form checker for physical-therapy home programs. "
+        "It coaches form; it does not diagnose.",
+    )
+    parser.add_argument("--version", action="version", version=f"formcheck {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    analyze = sub.add_parser("analyze", help="analyse one recording and write a JSON report")
+    analyze.add_argument(
+        "video", help="video file, image folder, or a .npz landmark file to replay"
+    )
+    analyze.add_argument(
+        "--exercise", "-e", required=True, help="exercise id (see `formcheck specs list`)"
+    )
+    analyze.add_argument(
+        "--out", default="formcheck-out", help="output folder (default: %(default)s)"
+    )
+    analyze.add_argument("--annotate", action="store_true", help="also write an annotated MP4")
+    analyze.add_argument(
+        "--backend",
+        choices=["tasks", "legacy"],
+        default="tasks",
+        help="pose backend (default: %(default)s)",
+    )
+    analyze.add_argument("--model", help="a .task pose model file for the tasks backend")
+    analyze.add_argument(
+        "--save-landmarks",
+        metavar="FILE",
+        help="save raw landmarks (.npz) to re-run the analysis without inference",
+    )
+    analyze.add_argument(
+        "--cutoff-hz",
+        type=float,
+        default=4.0,
+        help="low-pass cut-off of the offline smoother (default: %(default)s Hz)",
+    )
+    analyze.add_argument("--no-smoothing", action="store_true", help="analyse raw landmarks")
+    analyze.add_argument("--json", action="store_true", help="print the JSON report on stdout")
+    analyze.set_defaults(func=_cmd_analyze)
+
+    batch = sub.add_parser(
+        "batch",
+        help="analyse a folder of recordings in parallel: reports, plots and an overview",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Analyse every video under INPUT_DIR (recursively: "
+        ".mp4 .mov .avi .mkv .webm .gif) and write, per video, a JSON report, a per-frame "
+        "CSV and an HTML report with plots, plus REPORT_DIR/index.html and summary.csv.",
+        epilog="""where the exercise comes from, in order:
+  1. --manifest FILE: a CSV with columns file,exercise,patient[,program]; paths are
+     relative to INPUT_DIR and may not leave it
+  2. --exercise ID: every video not in the manifest
+  3. the file name: <patient>__<exercise>__<anything>.<ext>, e.g. p017__bridge__week3.mp4
+
+A rerun skips videos whose content and settings are unchanged; failed videos are
+retried. Ctrl-C stops cleanly: finished reports are kept, rerun to finish.
+Exit codes: 0 all analysed, 5 some failed (listed in the overview), 2 bad usage,
+3 INPUT_DIR missing or without videos, 4 pose model unusable, 130 interrupted.
+See docs/batch.md.""",
+    )
+    batch.add_argument("input_dir", metavar="INPUT_DIR", help="folder of recordings")
+    batch.add_argument("--out", required=True, metavar="REPORT_DIR", help="output folder")
+    source = batch.add_mutually_exclusive_group()
+    source.add_argument("--exercise", "-e", metavar="ID", help="exercise id of every video")
+    source.add_argument("--manifest", metavar="FILE", help="CSV: file,exercise,patient[,program]")
+    batch.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="parallel worker processes, one pose model each (default: the CPU cores "
+        "this process may use)",
+    )
+    batch.add_argument("--annotate", action="store_true", help="also write annotated MP4s")
+    batch.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run on this Dask scheduler instead of local processes (needs "
+        "formcheck[distributed]; workers must see INPUT_DIR at the same path)",
+    )
+    batch.add_argument("--force", action="store_true", help="re-analyse unchanged videos too")
+    batch.add_argument(
+        "--backend",
+        choices=["tasks", "legacy"],
+        default="tasks",
+        help="pose backend (default: %(default)s)",
+    )
+    batch.add_argument("--model", help="a .task pose model file for the tasks backend")
+    batch.add_argument(
+        "--cutoff-hz",
+        type=float,
+        default=4.0,
+        help="low-pass cut-off of the offline smoother (default: %(default)s Hz)",
+    )
+    batch.add_argument("--no-smoothing", action="store_true", help="analyse raw landmarks")
+    batch.set_defaults(func=_cmd_batch)
+
+    specs = sub.add_parser("specs", help="list, show or validate exercise specs")
+    specs_sub = specs.add_subparsers(dest="specs_command", required=True)
+    specs_sub.add_parser("list", help="list the bundled exercises")
+    show = specs_sub.add_parser("show", help="print one spec as JSON")
+    show.add_argument("id")
+    validate = specs_sub.add_parser("validate", help="validate spec files")
+    validate.add_argument("files", nargs="+")
+    specs.set_defaults(func=_cmd_specs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except FormcheckError as err:
+        print(f"formcheck: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("formcheck: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

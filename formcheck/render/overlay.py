@@ -1,0 +1,177 @@
+"""On-screen feedback: skeleton, key angles at their joints, counters, hold timer, cue.
+
+Each annotator has one method, ``annotate(image, ...) -> image``; style goes in
+``__init__``. Images are BGR uint8 (OpenCV's order) and are drawn on in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from formcheck.landmarks import INDEX, SKELETON_EDGES
+from formcheck.types import PoseFrame
+
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+@dataclass(frozen=True, slots=True)
+class AngleLabel:
+    """A value to print next to a landmark (e.g. the knee angle at the knee)."""
+
+    landmark: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class OverlayState:
+    """What the heads-up display shows for one frame.
+
+    Attributes:
+        title: exercise title.
+        state: session state line ("Exercising", "Step back into view"...).
+        counters: lines such as "Reps 5 / 8-12" or "Left 3  Right 2".
+        hold_s / hold_target_s: current hold time against its target (None: no hold).
+        cue: the one current coaching cue, or "".
+        cue_is_fault: draw the cue as a correction (amber) rather than praise.
+        angles: labels to draw at joints.
+        footer: small print (fps, latency).
+    """
+
+    title: str = ""
+    state: str = ""
+    counters: tuple[str, ...] = ()
+    hold_s: float | None = None
+    hold_target_s: float | None = None
+    cue: str = ""
+    cue_is_fault: bool = False
+    angles: tuple[AngleLabel, ...] = field(default_factory=tuple)
+    footer: str = ""
+
+
+def _pixel(pose: PoseFrame, name: str) -> tuple[int, int] | None:
+    x, y = pose.pixel_xy()[INDEX[name]]
+    if not (np.isfinite(x) and np.isfinite(y)):
+        return None
+    return int(round(x)), int(round(y))
+
+
+def _text(image: np.ndarray, text: str, org: tuple[int, int], scale: float, color, thick: int):
+    """Text with a dark outline so it reads on any background."""
+    cv2.putText(image, text, org, _FONT, scale, (0, 0, 0), thick + 3, cv2.LINE_AA)
+    cv2.putText(image, text, org, _FONT, scale, color, thick, cv2.LINE_AA)
+
+
+class SkeletonAnnotator:
+    """Draws the body skeleton and the joint labels of an ``OverlayState``.
+
+    Args:
+        color: BGR colour of bones.
+        min_visibility: landmarks below this are not drawn (they are guesses).
+    """
+
+    def __init__(self, color=(255, 200, 80), min_visibility: float = 0.5) -> None:
+        self.color = color
+        self.min_visibility = min_visibility
+
+    def annotate(
+        self, image: np.ndarray, pose: PoseFrame, angles: tuple[AngleLabel, ...] = ()
+    ) -> np.ndarray:
+        if not pose.detected:
+            return image
+        scale = max(image.shape[:2]) / 640.0
+        thick = max(1, int(round(2 * scale)))
+        visible = pose.visibility >= self.min_visibility
+        for a, b in SKELETON_EDGES:
+            if not (visible[INDEX[a]] and visible[INDEX[b]]):
+                continue
+            pa, pb = _pixel(pose, a), _pixel(pose, b)
+            if pa and pb:
+                cv2.line(image, pa, pb, self.color, thick, cv2.LINE_AA)
+        for a, b in SKELETON_EDGES:
+            for name in (a, b):
+                p = _pixel(pose, name)
+                if p and visible[INDEX[name]]:
+                    cv2.circle(image, p, thick + 2, (255, 255, 255), -1, cv2.LINE_AA)
+        for label in angles:
+            p = _pixel(pose, label.landmark)
+            if p:
+                offset = int(12 * scale)
+                _text(
+                    image,
+                    label.text,
+                    (p[0] + offset, p[1] - offset),
+                    0.55 * scale,
+                    (80, 255, 255),
+                    thick,
+                )
+        return image
+
+
+class HudAnnotator:
+    """Draws the title, state, counters, hold-timer bar, cue and footer."""
+
+    def __init__(self, margin: int = 12) -> None:
+        self.margin = margin
+
+    def annotate(self, image: np.ndarray, state: OverlayState) -> np.ndarray:
+        h, w = image.shape[:2]
+        scale = max(h, w) / 640.0
+        thick = max(1, int(round(scale)))
+        line_h = int(26 * scale)
+        x, y = self.margin, self.margin + line_h
+        panel_lines = [state.title, state.state, *state.counters]
+        panel_h = line_h * (len(panel_lines) + (1 if state.hold_target_s else 0)) + self.margin
+        overlay = image.copy()
+        cv2.rectangle(overlay, (0, 0), (int(w * 0.45), panel_h), (30, 30, 30), -1)
+        cv2.addWeighted(overlay, 0.55, image, 0.45, 0, dst=image)
+        for i, line in enumerate(panel_lines):
+            color = (255, 255, 255) if i else (120, 220, 255)
+            _text(image, line, (x, y), 0.6 * scale, color, thick)
+            y += line_h
+        if state.hold_target_s:
+            held = state.hold_s or 0.0
+            frac = min(1.0, held / state.hold_target_s)
+            bar_w = int(w * 0.45) - 2 * self.margin
+            top = y - int(line_h * 0.7)
+            cv2.rectangle(image, (x, top), (x + bar_w, top + int(line_h * 0.6)), (90, 90, 90), -1)
+            cv2.rectangle(
+                image, (x, top), (x + int(bar_w * frac), top + int(line_h * 0.6)), (80, 200, 80), -1
+            )
+            _text(
+                image,
+                f"Hold {held:4.1f} / {state.hold_target_s:.0f} s",
+                (x + 4, y - 4),
+                0.5 * scale,
+                (255, 255, 255),
+                thick,
+            )
+        if state.cue:
+            color = (60, 180, 255) if state.cue_is_fault else (120, 230, 120)
+            size = cv2.getTextSize(state.cue, _FONT, 0.8 * scale, thick + 1)[0]
+            org = (max(self.margin, (w - size[0]) // 2), h - int(40 * scale))
+            _text(image, state.cue, org, 0.8 * scale, color, thick + 1)
+        if state.footer:
+            _text(
+                image,
+                state.footer,
+                (self.margin, h - self.margin),
+                0.45 * scale,
+                (200, 200, 200),
+                thick,
+            )
+        return image
+
+
+def annotate(
+    image_bgr: np.ndarray,
+    pose: PoseFrame,
+    state: OverlayState,
+    skeleton: SkeletonAnnotator | None = None,
+    hud: HudAnnotator | None = None,
+) -> np.ndarray:
+    """Skeleton, joint labels and HUD in one call (the usual composition)."""
+    (skeleton or SkeletonAnnotator()).annotate(image_bgr, pose, state.angles)
+    return (hud or HudAnnotator()).annotate(image_bgr, state)

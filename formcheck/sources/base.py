@@ -1,0 +1,76 @@
+"""What every frame source offers: a :class:`SourceInfo` and iteration over frames."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import TracebackType
+
+from formcheck.types import Frame
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """Static description of a frame source.
+
+    Attributes:
+        path: the file or folder opened, or ``"camera:<index>"`` for a webcam.
+        width, height: frame size in pixels as delivered, i.e. after rotation.
+        fps: nominal frame rate from the container or device; informative only
+            (phone videos have variable frame rate, some report 0 or 1000). Frame
+            timestamps never derive from it, except for image folders.
+        frame_count: number of frames if the container states it, else ``None``.
+        duration_s: duration in seconds if known, else ``None``.
+        rotation_deg: counter-clockwise rotation in {0, 90, 180, 270} applied to
+            every decoded image so that it comes out upright.
+    """
+
+    path: str
+    width: int
+    height: int
+    fps: float
+    frame_count: int | None
+    duration_s: float | None
+    rotation_deg: int = 0
+
+
+class FrameSource(ABC):
+    """A single-pass stream of :class:`~formcheck.types.Frame` objects.
+
+    Use it as a context manager (or call :meth:`close`) to release the file or
+    device. Iterating a second time raises ``RuntimeError``.
+
+    Attributes:
+        info: the source's :class:`SourceInfo`.
+    """
+
+    info: SourceInfo
+
+    def __init__(self) -> None:
+        self._iterated = False
+
+    def __iter__(self) -> Iterator[Frame]:
+        if self._iterated:
+            raise RuntimeError(f"frame source {self.info.path!r} can only be iterated once")
+        self._iterated = True
+        return self._frames()
+
+    @abstractmethod
+    def _frames(self) -> Iterator[Frame]:
+        """Yield the frames in order (called once, by ``__iter__``)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the underlying file or device; safe to call twice."""
+
+    def __enter__(self) -> FrameSource:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

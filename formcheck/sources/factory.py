@@ -1,0 +1,38 @@
+"""Pick the frame source that fits a command-line input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from formcheck.sources.base import FrameSource
+from formcheck.sources.camera import CameraSource
+from formcheck.sources.images import ImageFolderSource
+from formcheck.sources.video import VideoSource
+
+
+def open_source(spec: str | int | Path, fps: float = 30.0) -> FrameSource:
+    """Open a video file, an image folder or a webcam.
+
+    Args:
+        spec: a webcam index (an ``int``, or a string of digits that is not an
+            existing path), a directory of images, or a video/GIF file.
+        fps: frame rate for image folders, which carry no timing; ignored otherwise.
+
+    Returns:
+        An open :class:`FrameSource`; close it (or use ``with``) when done.
+
+    Raises:
+        SourceError: the input does not exist or cannot be read.
+
+    Example:
+        >>> with open_source("squat.mp4") as video:  # doctest: +SKIP
+        ...     print(video.info.width, video.info.height, video.info.rotation_deg)
+    """
+    if isinstance(spec, int):
+        return CameraSource(spec)
+    path = Path(spec)
+    if isinstance(spec, str) and spec.isdigit() and not path.exists():
+        return CameraSource(int(spec))
+    if path.is_dir():
+        return ImageFolderSource(path, fps=fps)
+    return VideoSource(path)
