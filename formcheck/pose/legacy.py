@@ -12,11 +12,14 @@ or 1). MediaPipe's Python API exposes no thread-count option, so there is none h
 
 from __future__ import annotations
 
+import contextlib
+
 import mediapipe as mp
 import numpy as np
 
 from formcheck.errors import ModelError
 from formcheck.pose.base import pose_frame
+from formcheck.pose.native_log import quiet_native_stderr
 from formcheck.types import Frame, PoseFrame
 
 OFFLINE_COMPLEXITY = 1
@@ -47,17 +50,21 @@ class LegacyEstimator:
                 f"legacy model_complexity={model_complexity} needs a model download, "
                 f"which does not work offline; use model_complexity={OFFLINE_COMPLEXITY}"
             )
-        self._pose = mp.solutions.pose.Pose(
-            static_image_mode=False,
-            model_complexity=model_complexity,
-            smooth_landmarks=False,
-            min_detection_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence,
-        )
+        with quiet_native_stderr():
+            self._pose = mp.solutions.pose.Pose(
+                static_image_mode=False,
+                model_complexity=model_complexity,
+                smooth_landmarks=False,
+                min_detection_confidence=min_detection_confidence,
+                min_tracking_confidence=min_tracking_confidence,
+            )
+        self._started = False
 
     def process(self, frame: Frame) -> PoseFrame:
         """Pose of the person in ``frame``; empty if nobody is found."""
-        result = self._pose.process(np.ascontiguousarray(frame.image))
+        with quiet_native_stderr() if not self._started else contextlib.nullcontext():
+            result = self._pose.process(np.ascontiguousarray(frame.image))
+        self._started = True
         if result.pose_landmarks is None:
             return PoseFrame.empty(frame.index, frame.t_s, frame.width, frame.height)
         return pose_frame(

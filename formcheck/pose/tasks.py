@@ -21,6 +21,7 @@ agree to 0.00065 mean.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from mediapipe.tasks.python import BaseOptions, vision
 from formcheck.errors import ModelError
 from formcheck.pose.base import landmark_arrays, pose_frame
 from formcheck.pose.bundle import ensure_bundle
+from formcheck.pose.native_log import quiet_native_stderr
 from formcheck.types import Frame, PoseFrame
 
 _PROMINENT_VISIBILITY = 0.5
@@ -94,7 +96,8 @@ class TasksEstimator:
             base_options=BaseOptions(model_asset_path=str(model)), **self._settings
         )
         try:
-            return vision.PoseLandmarker.create_from_options(options)
+            with quiet_native_stderr():
+                return vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as error:
             reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
             raise ModelError(
@@ -104,10 +107,12 @@ class TasksEstimator:
 
     def process(self, frame: Frame) -> PoseFrame:
         """Pose of the most prominent person in ``frame``; empty if nobody is found."""
+        first = self._last_ms < 0  # the graph logs natively on its first frame
         timestamp_ms = max(round(frame.t_s * 1000.0), self._last_ms + 1)
         self._last_ms = timestamp_ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame.image))
-        result = self._landmarker.detect_for_video(image, timestamp_ms)
+        with quiet_native_stderr() if first else contextlib.nullcontext():
+            result = self._landmarker.detect_for_video(image, timestamp_ms)
         people = len(result.pose_landmarks)
         if people == 0:
             return PoseFrame.empty(frame.index, frame.t_s, frame.width, frame.height)
