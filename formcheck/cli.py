@@ -167,6 +167,56 @@ def _cmd_specs(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
+def _cmd_live(args: argparse.Namespace) -> int:
+    from formcheck.errors import SourceError
+    from formcheck.live import LiveOptions, run_live
+    from formcheck.live.session import session_specs, session_summary
+
+    specs = session_specs(args.exercise, Path(args.program) if args.program else None)
+    options = LiveOptions(
+        camera=args.camera,
+        source=Path(args.source) if args.source else None,
+        realtime=args.realtime,
+        out_dir=Path(args.out) if args.out else None,
+        mute=args.mute,
+        window=not args.no_window,
+        save_video=args.save_video,
+        backend=args.backend,
+        model=Path(args.model) if args.model else None,
+    )
+    result, out_dir = run_live(specs, options)
+    print("\n".join(session_summary(result, out_dir)))
+    if result.end_reason == "source_failed":
+        return SourceError.exit_code
+    return EXIT_INTERRUPTED if result.end_reason == "interrupted" else 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from formcheck.bench import run_benchmark, write_results
+
+    videos = [Path(v) for v in args.videos] or sorted(Path("sample_videos").glob("*.mp4"))[:2]
+    if not videos:
+        print("formcheck: error: no video given and no sample_videos/*.mp4 found", file=sys.stderr)
+        return 2
+    for video in videos:
+        if not video.is_file():
+            print(f"formcheck: error: cannot open {str(video)!r}: no such file", file=sys.stderr)
+            return 3
+    results = run_benchmark(
+        videos,
+        args.exercise,
+        backends=tuple(args.backend),
+        model=Path(args.model) if args.model else None,
+        resolutions=tuple(args.resolution),
+        max_frames=args.max_frames,
+    )
+    command = "formcheck bench " + " ".join(sys.argv[2:])
+    json_path, md_path = write_results(results, Path(args.out), command.strip())
+    print(md_path.read_text(encoding="utf-8"))
+    print(f"Results: {json_path}, {md_path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="formcheck",
@@ -264,6 +314,40 @@ See docs/batch.md.""",
     batch.add_argument("--no-smoothing", action="store_true", help="analyse raw landmarks")
     batch.set_defaults(func=_cmd_batch)
 
+    live = sub.add_parser(
+        "live", help="live coaching from a webcam (or a video played in real time)"
+    )
+    live.add_argument("--exercise", "-e", help="exercise id (or one exercise of --program)")
+    live.add_argument("--program", metavar="FILE", help="a patient's program file (.toml)")
+    live_input = live.add_mutually_exclusive_group()
+    live_input.add_argument(
+        "--camera", type=int, default=0, help="webcam index (default: %(default)s)"
+    )
+    live_input.add_argument("--source", metavar="FILE", help="a video file instead of a camera")
+    live.add_argument(
+        "--realtime",
+        action="store_true",
+        help="play --source at its own frame rate, dropping late frames like a camera",
+    )
+    live.add_argument(
+        "--out", metavar="DIR", help="report folder (default: a new per-session folder)"
+    )
+    live.add_argument("--mute", action="store_true", help="no spoken cues")
+    live.add_argument("--no-window", action="store_true", help="run without a window")
+    live.add_argument(
+        "--save-video",
+        action="store_true",
+        help="also save the annotated video (not stored by default, for privacy)",
+    )
+    live.add_argument(
+        "--backend",
+        choices=["tasks", "legacy"],
+        default="tasks",
+        help="pose backend (default: %(default)s)",
+    )
+    live.add_argument("--model", help="a .task pose model file for the tasks backend")
+    live.set_defaults(func=_cmd_live)
+
     specs = sub.add_parser("specs", help="list, show or validate exercise specs")
     specs_sub = specs.add_subparsers(dest="specs_command", required=True)
     specs_sub.add_parser("list", help="list the bundled exercises")
@@ -272,12 +356,38 @@ See docs/batch.md.""",
     validate = specs_sub.add_parser("validate", help="validate spec files")
     validate.add_argument("files", nargs="+")
     specs.set_defaults(func=_cmd_specs)
+    bench = sub.add_parser("bench", help="CPU latency benchmark: per-stage timing and ratios")
+    bench.add_argument("videos", nargs="*", help="videos (default: the bundled samples)")
+    bench.add_argument("--exercise", "-e", default="bridge", help="spec driving the engine stage")
+    bench.add_argument(
+        "--backend",
+        action="append",
+        choices=["tasks", "legacy"],
+        help="backends to compare (default: both)",
+    )
+    bench.add_argument("--model", help="also time a user .task model")
+    bench.add_argument(
+        "--resolution",
+        action="append",
+        type=int,
+        help="input heights to compare (default: 480 720 1080)",
+    )
+    bench.add_argument("--max-frames", type=int, default=300, help="frames per video after warm-up")
+    bench.add_argument(
+        "--out",
+        default="benchmarks/results/latency",
+        help="results path without suffix (.json and .md are written)",
+    )
+    bench.set_defaults(func=_cmd_bench)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "command", None) == "bench":
+        args.backend = args.backend or ["tasks", "legacy"]
+        args.resolution = args.resolution or [480, 720, 1080]
     try:
         return args.func(args)
     except FormcheckError as err:

@@ -1,0 +1,468 @@
+"""CPU latency benchmark: per-stage timing of the frame pipeline and ratios against
+naive peers, measured in one run (``formcheck bench``).
+
+Stages, per frame: decode (compressed → decoded frame), preprocess (to RGB array,
+resize to the benchmark resolution), inference (pose model), analysis (One Euro
+smoothing + kinematics + engine: everything between the model and the screen),
+overlay (drawing) and encode (H.264). Comparisons:
+
+* the full offline pipeline (``formcheck.pipeline.analyze``, decode on a reader
+  thread) against the inference-only floor on the same frames;
+* a naive peer loop (OpenCV read → ``mp.solutions.pose`` → per-frame Python angles);
+* the Tasks backend against the legacy backend, and any user ``.task`` model;
+* input resolution (480p / 720p / 1080p).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import platform
+import resource
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+
+from formcheck.engine import Engine
+from formcheck.filters import StreamingSmoother
+from formcheck.pose import create_estimator
+from formcheck.render.hud import overlay_state
+from formcheck.render.overlay import annotate
+from formcheck.render.video import VideoWriter
+from formcheck.specs import load_spec
+from formcheck.types import Frame
+
+STAGES = ("decode", "preprocess", "inference", "analysis", "overlay", "encode")
+TARGETS = {
+    "analysis_p95_ms": 1.0,
+    "pipeline_vs_inference_throughput": 0.9,
+}
+
+
+def latency_stats(samples_s: list[float]) -> dict[str, float]:
+    """p50/p95/p99/mean in milliseconds of a list of durations in seconds."""
+    if not samples_s:
+        return {
+            "n": 0,
+            "p50_ms": math.nan,
+            "p95_ms": math.nan,
+            "p99_ms": math.nan,
+            "mean_ms": math.nan,
+        }
+    ms = np.asarray(samples_s) * 1000.0
+    return {
+        "n": int(ms.size),
+        "p50_ms": float(np.percentile(ms, 50)),
+        "p95_ms": float(np.percentile(ms, 95)),
+        "p99_ms": float(np.percentile(ms, 99)),
+        "mean_ms": float(ms.mean()),
+    }
+
+
+def machine_facts() -> dict[str, Any]:
+    """CPU, cores, library versions and thread settings, for the results header."""
+    import mediapipe
+    import scipy
+
+    cpu = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    threads = {
+        k: os.environ[k]
+        for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE")
+        if k in os.environ
+    }
+    threads["cv2.getNumThreads"] = cv2.getNumThreads()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "versions": {
+            "mediapipe": mediapipe.__version__,
+            "numpy": np.__version__,
+            "opencv": cv2.__version__,
+            "av": av.__version__,
+            "scipy": scipy.__version__,
+        },
+        "threads": threads,
+    }
+
+
+def decoded_frames(path: Path, height: int | None) -> Iterator[tuple[float, float, Frame]]:
+    """Yield (decode_s, preprocess_s, frame) for each frame of ``path``."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        first_t = None
+        index = 0
+        decoder = container.decode(stream)
+        while True:
+            t0 = time.perf_counter()
+            try:
+                decoded = next(decoder)
+            except StopIteration:
+                return
+            t1 = time.perf_counter()
+            image = decoded.to_ndarray(format="rgb24")
+            if height and image.shape[0] != height:
+                width = int(round(image.shape[1] * height / image.shape[0])) // 2 * 2
+                image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+            t2 = time.perf_counter()
+            t = float(decoded.time or 0.0)
+            first_t = t if first_t is None else first_t
+            yield t1 - t0, t2 - t1, Frame(image, index, t - first_t)
+            index += 1
+
+
+@dataclass
+class StageRun:
+    """Per-stage samples of one instrumented pass."""
+
+    samples: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STAGES})
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    frames: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        stages = {name: latency_stats(values) for name, values in self.samples.items() if values}
+        return {
+            "frames": self.frames,
+            "fps": self.frames / self.wall_s if self.wall_s else math.nan,
+            "cpu_utilisation": self.cpu_s / self.wall_s if self.wall_s else math.nan,
+            "stages": stages,
+        }
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def run_stages(
+    video: Path,
+    exercise: str,
+    *,
+    backend: str = "tasks",
+    model: Path | None = None,
+    height: int | None = None,
+    warmup: int = 10,
+    max_frames: int | None = None,
+    draw_and_encode: bool = True,
+    tmp_dir: Path | None = None,
+) -> StageRun:
+    """One instrumented pass over ``video``; the first ``warmup`` frames are not counted."""
+    spec = load_spec(exercise)
+    estimator = create_estimator(backend, model=model)
+    smoother = StreamingSmoother("one_euro")
+    engine = Engine(spec)
+    run = StageRun()
+    writer = None
+    out_path = (tmp_dir or Path("/tmp")) / f"formcheck-bench-{os.getpid()}.mp4"
+    try:
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        for i, (decode_s, prep_s, frame) in enumerate(decoded_frames(video, height)):
+            if max_frames is not None and i >= max_frames + warmup:
+                break
+            if i == warmup:
+                wall0, cpu0 = time.perf_counter(), time.process_time()
+            infer_s, pose = _timed(lambda f=frame: estimator.process(f))
+
+            def analyse(p=pose):
+                smoothed = smoother(p)
+                engine.update(smoothed)
+                return smoothed
+
+            analysis_s, smoothed = _timed(analyse)
+            times = {
+                "decode": decode_s,
+                "preprocess": prep_s,
+                "inference": infer_s,
+                "analysis": analysis_s,
+            }
+            if draw_and_encode:
+                bgr = cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR)
+                overlay_s, _ = _timed(
+                    lambda b=bgr, s=smoothed: annotate(b, s, overlay_state(spec, engine.status))
+                )
+                if writer is None:
+                    writer = VideoWriter(out_path, frame.width, frame.height, 30.0)
+                encode_s, _ = _timed(lambda b=bgr, f=frame, w=writer: w.write(b[..., ::-1], f.t_s))
+                times.update(overlay=overlay_s, encode=encode_s)
+            if i >= warmup:
+                for name, value in times.items():
+                    run.samples[name].append(value)
+                run.frames += 1
+        run.wall_s = time.perf_counter() - wall0
+        run.cpu_s = time.process_time() - cpu0
+    finally:
+        estimator.close()
+        if writer is not None:
+            writer.close(keep=False)
+    return run
+
+
+def inference_floor(
+    frames: list[Frame], backend: str = "tasks", model: Path | None = None, warmup: int = 10
+) -> dict[str, Any]:
+    """Pose inference alone on pre-decoded frames: the model's floor."""
+    estimator = create_estimator(backend, model=model)
+    samples = []
+    try:
+        for frame in frames[:warmup]:
+            estimator.process(frame)
+        wall0 = time.perf_counter()
+        for frame in frames[warmup:]:
+            t, _ = _timed(lambda f=frame: estimator.process(f))
+            samples.append(t)
+        wall = time.perf_counter() - wall0
+    finally:
+        estimator.close()
+    return {"fps": len(samples) / wall if wall else math.nan, **latency_stats(samples)}
+
+
+def full_pipeline_throughput(video: Path, exercise: str, backend: str = "tasks") -> dict[str, Any]:
+    """Frames per second of the real offline pipeline (reader thread, inference, engine)."""
+    from formcheck.pipeline import AnalysisOptions, analyze
+
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    analysis = analyze(video, exercise, AnalysisOptions(backend=backend))
+    wall = time.perf_counter() - wall0
+    frames = len(analysis.poses)
+    return {
+        "frames": frames,
+        "fps": frames / wall,
+        "cpu_utilisation": (time.process_time() - cpu0) / wall,
+    }
+
+
+def naive_peer_loop(video: Path, warmup: int = 10) -> dict[str, Any]:
+    """The common pattern: OpenCV read → cvtColor → mp.solutions.pose → Python angles."""
+    import mediapipe as mp
+
+    from formcheck.pose.native_log import quiet_native_stderr
+
+    with quiet_native_stderr():
+        pose = mp.solutions.pose.Pose(model_complexity=1)
+    cap = cv2.VideoCapture(str(video))
+    samples = []
+    i = 0
+    try:
+        wall0 = time.perf_counter()
+        while True:
+            t0 = time.perf_counter()
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            with quiet_native_stderr() if i == 0 else contextlib.nullcontext():
+                result = pose.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            if result.pose_landmarks:
+                lm = result.pose_landmarks.landmark
+                a, b, c = lm[23], lm[25], lm[27]  # hip, knee, ankle
+                ang = math.degrees(
+                    math.atan2(c.y - b.y, c.x - b.x) - math.atan2(a.y - b.y, a.x - b.x)
+                )
+                _ = abs(ang) if abs(ang) <= 180 else 360 - abs(ang)
+            if i == warmup:
+                wall0 = time.perf_counter()
+            elif i > warmup:
+                samples.append(time.perf_counter() - t0)
+            i += 1
+        wall = time.perf_counter() - wall0
+    finally:
+        cap.release()
+        pose.close()
+    return {"fps": len(samples) / wall if wall else math.nan, **latency_stats(samples)}
+
+
+def _decode_all(video: Path, height: int | None, limit: int | None) -> list[Frame]:
+    frames = []
+    for _, _, frame in decoded_frames(video, height):
+        frames.append(frame)
+        if limit is not None and len(frames) >= limit:
+            break
+    return frames
+
+
+def run_benchmark(
+    videos: list[Path],
+    exercise: str,
+    *,
+    backends: tuple[str, ...] = ("tasks", "legacy"),
+    model: Path | None = None,
+    resolutions: tuple[int, ...] = (480, 720, 1080),
+    max_frames: int | None = 300,
+    warmup: int = 10,
+) -> dict[str, Any]:
+    """Run every measurement once and return the results (see module docstring)."""
+    started = datetime.now(timezone.utc)
+    results: dict[str, Any] = {
+        "date_utc": started.isoformat(timespec="seconds"),
+        "machine": machine_facts(),
+    }
+    per_video = []
+    for video in videos:
+        entry: dict[str, Any] = {"video": str(video)}
+        entry["stages_native"] = run_stages(
+            video, exercise, max_frames=max_frames, warmup=warmup
+        ).summary()
+        frames = _decode_all(video, None, None if max_frames is None else max_frames + warmup)
+        entry["inference"] = {b: inference_floor(frames, b, warmup=warmup) for b in backends}
+        if model is not None:
+            entry["inference"][f"model:{model.name}"] = inference_floor(
+                frames, "tasks", model, warmup
+            )
+        entry["pipeline"] = full_pipeline_throughput(video, exercise)
+        entry["naive_peer"] = naive_peer_loop(video, warmup)
+        per_video.append(entry)
+    results["videos"] = per_video
+    first = videos[0]
+    results["resolutions"] = {
+        f"{h}p": run_stages(
+            first,
+            exercise,
+            height=h,
+            max_frames=min(max_frames or 120, 120),
+            warmup=warmup,
+            draw_and_encode=True,
+        ).summary()
+        for h in resolutions
+    }
+    results["ratios"] = ratios(results)
+    results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    results["wall_s"] = (datetime.now(timezone.utc) - started).total_seconds()
+    return results
+
+
+def ratios(results: dict[str, Any]) -> dict[str, Any]:
+    """The headline ratios, each from numbers measured in this run, with their targets."""
+    out: dict[str, Any] = {}
+    pipe = [v["pipeline"]["fps"] for v in results["videos"]]
+    floor = [v["inference"]["tasks"]["fps"] for v in results["videos"] if "tasks" in v["inference"]]
+    if floor:
+        value = float(np.sum(pipe) / np.sum(floor))
+        out["pipeline_vs_inference_throughput"] = {
+            "value": value,
+            "target": f">= {TARGETS['pipeline_vs_inference_throughput']}",
+            "met": value >= TARGETS["pipeline_vs_inference_throughput"],
+        }
+    analysis = max(v["stages_native"]["stages"]["analysis"]["p95_ms"] for v in results["videos"])
+    out["analysis_p95_ms"] = {
+        "value": analysis,
+        "target": f"<= {TARGETS['analysis_p95_ms']}",
+        "met": analysis <= TARGETS["analysis_p95_ms"],
+    }
+    naive = [v["naive_peer"]["fps"] for v in results["videos"]]
+    out["pipeline_vs_naive_peer_throughput"] = {"value": float(np.sum(pipe) / np.sum(naive))}
+    legacy = [
+        v["inference"]["legacy"]["p50_ms"] for v in results["videos"] if "legacy" in v["inference"]
+    ]
+    tasks = [
+        v["inference"]["tasks"]["p50_ms"] for v in results["videos"] if "tasks" in v["inference"]
+    ]
+    if legacy and tasks:
+        out["tasks_vs_legacy_inference_p50"] = {"value": float(np.sum(tasks) / np.sum(legacy))}
+    return out
+
+
+_LOOP_KEYS = ("fps", "p50_ms", "p95_ms")
+_RES_STAGES = ("decode", "preprocess", "inference", "overlay", "encode")
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def to_markdown(results: dict[str, Any], command: str) -> str:
+    """A readable results page (the JSON beside it has every number)."""
+    m = results["machine"]
+    lines = [
+        "# formcheck CPU latency benchmark",
+        "",
+        f"Measured {results['date_utc']} with `{command}`.",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}; "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+        + f"; threads {m['threads']}. Peak RSS {results['peak_rss_mb']:.0f} MB.",
+        "",
+        "## Headline ratios (one run)",
+        "",
+        "| ratio | value | target | met |",
+        "|---|---|---|---|",
+    ]
+    for name, r in results["ratios"].items():
+        met = "" if "met" not in r else ("yes" if r["met"] else "**no**")
+        lines.append(f"| {name} | {r['value']:.3g} | {r.get('target', '')} | {met} |")
+    for v in results["videos"]:
+        lines += [
+            "",
+            f"## {Path(v['video']).name}",
+            "",
+            "Per-stage latency (ms, warm-up excluded):",
+            "",
+            "| stage | p50 | p95 | p99 | mean |",
+            "|---|---|---|---|---|",
+        ]
+        for stage, st in v["stages_native"]["stages"].items():
+            lines.append(
+                _row(stage, *(f"{st[k]:.2f}" for k in ("p50_ms", "p95_ms", "p99_ms", "mean_ms")))
+            )
+        lines += ["", "| loop | frames/s | p50 ms | p95 ms |", "|---|---|---|---|"]
+        for name, inf in v["inference"].items():
+            lines.append(_row(f"inference only: {name}", *(f"{inf[k]:.1f}" for k in _LOOP_KEYS)))
+        lines.append(f"| formcheck full pipeline (analyze) | {v['pipeline']['fps']:.1f} | | |")
+        n = v["naive_peer"]
+        lines.append(
+            _row(
+                "naive peer (cv2, mp.solutions.pose, angles)", *(f"{n[k]:.1f}" for k in _LOOP_KEYS)
+            )
+        )
+        staged = v["stages_native"]
+        lines.append(
+            _row(
+                f"instrumented stages, CPU use {staged['cpu_utilisation']:.2f} cores",
+                f"{staged['fps']:.1f}",
+                "",
+                "",
+            )
+        )
+    lines += [
+        "",
+        "## Input resolution (first video, resized)",
+        "",
+        _row("resolution", "frames/s", *(f"{s} p50 ms" for s in _RES_STAGES)),
+        "|---|---|---|---|---|---|---|",
+    ]
+    for res, summary in results["resolutions"].items():
+        st = summary["stages"]
+        lines.append(
+            _row(res, f"{summary['fps']:.1f}", *(f"{st[s]['p50_ms']:.2f}" for s in _RES_STAGES))
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_results(results: dict[str, Any], out: Path, command: str) -> tuple[Path, Path]:
+    """Write ``out`` (.json) and the markdown beside it, atomically."""
+    from formcheck.atomic import write_text_atomic
+
+    json_path = out.with_suffix(".json")
+    md_path = out.with_suffix(".md")
+    write_text_atomic(json_path, json.dumps(results, indent=2, default=float) + "\n")
+    write_text_atomic(md_path, to_markdown(results, command))
+    return json_path, md_path
