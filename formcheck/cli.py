@@ -9,6 +9,7 @@ model that cannot be loaded; 5 a batch finished with some inputs failed;
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -154,7 +155,7 @@ def _cmd_specs(args: argparse.Namespace) -> int:
         return 0
     if args.specs_command == "show":
         spec = load_spec(args.id)
-        print(json.dumps(spec.to_dict(), indent=2))
+        print(json.dumps(dataclasses.asdict(spec), indent=2))
         return 0
     failed = 0
     for name in args.files:
@@ -266,11 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Analyse every video under INPUT_DIR (recursively: "
         ".mp4 .mov .avi .mkv .webm .gif) and write, per video, a JSON report, a per-frame "
         "CSV and an HTML report with plots, plus REPORT_DIR/index.html and summary.csv.",
-        epilog="""where the exercise comes from, in order:
-  1. --manifest FILE: a CSV with columns file,exercise,patient[,program]; paths are
-     relative to INPUT_DIR and may not leave it
-  2. --exercise ID: every video not in the manifest
-  3. the file name: <patient>__<exercise>__<anything>.<ext>, e.g. p017__bridge__week3.mp4
+        epilog="""where each video's exercise comes from:
+  --exercise ID     every video is this exercise
+  --manifest FILE   a CSV with columns file,exercise,patient[,program]; paths are relative
+                    to INPUT_DIR and may not leave it; videos it does not list fall back
+                    to the file name
+  the file name     <patient>__<exercise>__<anything>.<ext>, e.g. p017__bridge__week3.mp4
 
 A rerun skips videos whose content and settings are unchanged; failed videos are
 retried. Ctrl-C stops cleanly: finished reports are kept, rerun to finish.

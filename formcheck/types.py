@@ -63,7 +63,7 @@ class PoseFrame:
         visibility: (33,) probability in [0, 1] that the landmark is visible.
         presence: (33,) probability in [0, 1] that the landmark is in the image.
         people: how many people the estimator found (0 when nobody was detected;
-            MediaPipe reports at most ``num_poses`` people).
+            the Tasks backend probes for a second person about once a second).
     """
 
     index: int

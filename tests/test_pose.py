@@ -375,7 +375,7 @@ def test_replay_of_a_real_run_is_identical(tasks_poses: list[PoseFrame], tmp_pat
 def test_tasks_accepts_repeated_timestamps(realclip: Callable[[str], Path]) -> None:
     with open_source(realclip(BRIDGE)) as video:
         frame = next(iter(video))
-    estimator = create_estimator("tasks", num_poses=1)
+    estimator = create_estimator("tasks", people_probe_s=None)
     poses = [estimator.process(Frame(frame.image, i, 0.0)) for i in range(3)]
     estimator.close()
     assert [p.people for p in poses] == [1, 1, 1]

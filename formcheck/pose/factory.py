@@ -26,7 +26,7 @@ def create_estimator(
             mediapipe's shipped models); for ``replay``, the replay file (required);
             ``legacy`` takes none.
         **opts: keyword options of the backend's class (``TasksEstimator``,
-            ``LegacyEstimator``), e.g. ``num_poses=1``.
+            ``LegacyEstimator``), e.g. ``people_probe_s=None``.
 
     Returns:
         The estimator; call ``close()`` when done.

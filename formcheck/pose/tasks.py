@@ -1,10 +1,15 @@
 """MediaPipe Tasks ``PoseLandmarker`` (VIDEO mode) backend.
 
-Runs with ``num_poses=2`` by default so a second person is noticed (reported in
-``PoseFrame.people``); the landmarks returned are those of the most prominent
-person, the one whose visible landmarks span the largest box in pixels. MediaPipe
-needs strictly increasing integer millisecond timestamps: ``frame.t_s`` is rounded
-to ms and bumped by 1 ms when it does not increase.
+Tracks one person (``num_poses=1``). With the models shipped in mediapipe 0.10.21,
+``num_poses=2`` never reported a second person on test composites of two people
+(side by side, 720p) yet cost 1.7× the CPU, so a second person is found another
+way: about once a second the tracked person's box is masked out and a
+single-image landmarker looks at the rest of the frame (see
+:class:`SecondPersonProbe`; on a two-person composite it finds the other person,
+on a one-person clip it finds nobody). ``PoseFrame.people`` carries the result
+until the next probe. MediaPipe needs strictly increasing integer millisecond
+timestamps: ``frame.t_s`` is rounded to ms and bumped by 1 ms when it does not
+increase.
 
 Without a ``model`` the bundle built from mediapipe's shipped models is used
 (:mod:`formcheck.pose.bundle`); a cached bundle that fails to load is rebuilt once.
@@ -12,40 +17,92 @@ MediaPipe's Python Tasks API exposes no thread-count option, so there is none he
 
 Agreement with the legacy backend (``model_complexity=1``, no smoothing) on
 ``realclips/bridge/be18_glute_bridge.mp4``, all 232 frames, both tracking in video
-mode: mean |Δx,y| 0.0041, max 0.052 (normalised image coordinates); world
-landmarks mean |Δ| 0.020 m; hip angle on the camera side mean |Δ| 2.5°, 95th
-percentile 6.2°, max 9.0°. Most of it is tracking drift (the two graphs crop the
-next frame differently; with ``num_poses=1`` the mean is 0.0025): single images
-agree to 0.00065 mean.
+mode: mean |Δx,y| 0.0025 (normalised image coordinates) with ``num_poses=1``
+(0.0041, max 0.052 with ``num_poses=2``); world landmarks mean |Δ| 0.020 m; hip
+angle on the camera side mean |Δ| 2.5°, 95th percentile 6.2°, max 9.0° (measured
+with ``num_poses=2``). Most of it is tracking drift (the two graphs crop the next
+frame differently): single images agree to 0.00065 mean.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import mediapipe as mp
 import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
 from formcheck.errors import ModelError
-from formcheck.pose.base import landmark_arrays, pose_frame
+from formcheck.pose.base import pose_frame
 from formcheck.pose.bundle import ensure_bundle
 from formcheck.pose.native_log import quiet_native_stderr
 from formcheck.types import Frame, PoseFrame
 
-_PROMINENT_VISIBILITY = 0.5
+
+def _load(model: Path, **settings) -> vision.PoseLandmarker:
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model)), **settings
+    )
+    try:
+        with quiet_native_stderr():
+            return vision.PoseLandmarker.create_from_options(options)
+    except (RuntimeError, ValueError) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise ModelError(
+            f"cannot load pose model {str(model)!r}: not a MediaPipe pose landmarker "
+            f"bundle ({reason})"
+        ) from None
 
 
-def _span_px(landmarks: Sequence[Any], width: int, height: int) -> float:
-    """Area in pixels of the box around a person's visible (else all) landmarks."""
-    xyz, visibility = landmark_arrays(landmarks)
-    visible = visibility >= _PROMINENT_VISIBILITY
-    xy = np.clip(xyz[visible if visible.any() else slice(None), :2], 0.0, 1.0)
-    extent = (xy.max(axis=0) - xy.min(axis=0)) * (width, height)
-    return float(extent[0] * extent[1])
+def _mp_image(rgb: np.ndarray) -> mp.Image:
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+
+
+class SecondPersonProbe:
+    """Looks for a second person by masking the tracked one out of the frame.
+
+    Args:
+        model: the same ``.task`` bundle as the tracker.
+        every_s: seconds between probes (each costs one extra inference).
+        margin: the masked box is the person's landmark box grown by this
+            fraction of its size on every side.
+        min_visibility: mean landmark visibility for a found pose to count.
+    """
+
+    def __init__(
+        self, model: Path, every_s: float = 1.0, margin: float = 0.15, min_visibility: float = 0.5
+    ) -> None:
+        self._landmarker = _load(model, running_mode=vision.RunningMode.IMAGE, num_poses=1)
+        self.every_s = every_s
+        self.margin = margin
+        self.min_visibility = min_visibility
+        self._next_t = -np.inf
+        self.people = 1
+
+    def update(self, frame: Frame, pose: PoseFrame) -> int:
+        """People in view (1 or 2) as of the latest probe, probing when one is due."""
+        if frame.t_s < self._next_t:
+            return self.people
+        self._next_t = frame.t_s + self.every_s
+        xy = pose.pixel_xy()
+        x0, y0 = np.nanmin(xy, axis=0)
+        x1, y1 = np.nanmax(xy, axis=0)
+        grow_x, grow_y = self.margin * (x1 - x0), self.margin * (y1 - y0)
+        masked = frame.image.copy()
+        top, bottom = max(0, int(y0 - grow_y)), max(0, int(y1 + grow_y))
+        left, right = max(0, int(x0 - grow_x)), max(0, int(x1 + grow_x))
+        masked[top:bottom, left:right] = frame.image.reshape(-1, 3).mean(axis=0)
+        result = self._landmarker.detect(_mp_image(masked))
+        found = any(
+            np.mean([lm.visibility for lm in landmarks]) >= self.min_visibility
+            for landmarks in result.pose_landmarks
+        )
+        self.people = 2 if found else 1
+        return self.people
+
+    def close(self) -> None:
+        self._landmarker.close()
 
 
 class TasksEstimator:
@@ -54,10 +111,11 @@ class TasksEstimator:
     Args:
         model: a ``.task`` bundle; ``None`` builds/uses the cached bundle of
             mediapipe's shipped full model.
-        num_poses: most people detected per frame (``PoseFrame.people``).
         min_detection_confidence: person-detector score threshold.
         min_presence_confidence: pose presence threshold.
         min_tracking_confidence: below it the person is re-detected next frame.
+        people_probe_s: seconds between second-person probes; ``None`` disables
+            them (``people`` is then 1 whenever someone is found).
 
     Raises:
         ModelError: ``model`` is missing or not a loadable pose landmarker bundle.
@@ -68,14 +126,14 @@ class TasksEstimator:
     def __init__(
         self,
         model: Path | None = None,
-        num_poses: int = 2,
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
+        people_probe_s: float | None = 1.0,
     ) -> None:
-        self._settings = {
+        settings = {
             "running_mode": vision.RunningMode.VIDEO,
-            "num_poses": num_poses,
+            "num_poses": 1,
             "min_pose_detection_confidence": min_detection_confidence,
             "min_pose_presence_confidence": min_presence_confidence,
             "min_tracking_confidence": min_tracking_confidence,
@@ -83,46 +141,34 @@ class TasksEstimator:
         if model is not None:
             if not model.is_file():
                 raise ModelError(f"pose model {str(model)!r} not found")
-            self._landmarker = self._load(model)
+            self._landmarker = _load(model, **settings)
         else:
             try:
-                self._landmarker = self._load(ensure_bundle())
+                model = ensure_bundle()
+                self._landmarker = _load(model, **settings)
             except ModelError:
-                self._landmarker = self._load(ensure_bundle(rebuild=True))
+                model = ensure_bundle(rebuild=True)
+                self._landmarker = _load(model, **settings)
+        self._probe = SecondPersonProbe(model, people_probe_s) if people_probe_s else None
         self._last_ms = -1
 
-    def _load(self, model: Path) -> vision.PoseLandmarker:
-        options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(model)), **self._settings
-        )
-        try:
-            with quiet_native_stderr():
-                return vision.PoseLandmarker.create_from_options(options)
-        except (RuntimeError, ValueError) as error:
-            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            raise ModelError(
-                f"cannot load pose model {str(model)!r}: not a MediaPipe pose landmarker "
-                f"bundle ({reason})"
-            ) from None
-
     def process(self, frame: Frame) -> PoseFrame:
-        """Pose of the most prominent person in ``frame``; empty if nobody is found."""
+        """Pose of the tracked person in ``frame``; empty if nobody is found."""
         first = self._last_ms < 0  # the graph logs natively on its first frame
         timestamp_ms = max(round(frame.t_s * 1000.0), self._last_ms + 1)
         self._last_ms = timestamp_ms
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame.image))
         with quiet_native_stderr() if first else contextlib.nullcontext():
-            result = self._landmarker.detect_for_video(image, timestamp_ms)
-        people = len(result.pose_landmarks)
-        if people == 0:
+            result = self._landmarker.detect_for_video(_mp_image(frame.image), timestamp_ms)
+        if not result.pose_landmarks:
             return PoseFrame.empty(frame.index, frame.t_s, frame.width, frame.height)
-        best = max(
-            range(people),
-            key=lambda i: _span_px(result.pose_landmarks[i], frame.width, frame.height),
-        )
-        landmarks = result.pose_landmarks[best]
+        landmarks = result.pose_landmarks[0]
         presence = np.array([lm.presence for lm in landmarks], dtype=np.float64)
-        return pose_frame(frame, landmarks, result.pose_world_landmarks[best], presence, people)
+        pose = pose_frame(frame, landmarks, result.pose_world_landmarks[0], presence, 1)
+        if self._probe is not None:
+            pose.people = self._probe.update(frame, pose)
+        return pose
 
     def close(self) -> None:
         self._landmarker.close()
+        if self._probe is not None:
+            self._probe.close()
