@@ -16,7 +16,7 @@ import numpy as np
 from formcheck.engine import Engine, SessionResult
 from formcheck.filters import ButterworthConfig, smooth_offline
 from formcheck.landmarks import BODY_CORE, INDEX
-from formcheck.pose import create_estimator
+from formcheck.pose import PoseEstimator, create_estimator
 from formcheck.pose.replay import LandmarkRecorder, ReplayEstimator
 from formcheck.report import DISCLAIMER, SCHEMA_VERSION
 from formcheck.sources import ThreadedReader, open_source
@@ -60,19 +60,27 @@ class Analysis:
 
 
 def _estimate_poses(
-    path: Path, options: AnalysisOptions, progress: ProgressCallback | None
+    path: Path,
+    options: AnalysisOptions,
+    progress: ProgressCallback | None,
+    estimator: PoseEstimator | None,
 ) -> tuple[SourceInfo, list[PoseFrame]]:
     poses: list[PoseFrame] = []
     with open_source(path) as source:
         total = source.info.frame_count
-        estimator = create_estimator(options.backend, model=options.model)
+        owned = estimator is None
+        if estimator is None:
+            estimator = create_estimator(options.backend, model=options.model)
+        else:
+            estimator.reset()
         try:
             for frame in ThreadedReader(source):
                 poses.append(estimator.process(frame))
                 if progress:
                     progress(len(poses), total)
         finally:
-            estimator.close()
+            if owned:
+                estimator.close()
         return source.info, poses
 
 
@@ -172,8 +180,18 @@ def analyze(
     exercise: str | ExerciseSpec,
     options: AnalysisOptions | None = None,
     progress: ProgressCallback | None = None,
+    estimator: PoseEstimator | None = None,
 ) -> Analysis:
     """Analyse one recording (a video, or a ``.npz`` landmark file to replay).
+
+    Args:
+        path: the recording.
+        exercise: a spec id or a loaded spec.
+        options: analysis settings.
+        progress: called with (frames done, total frames or None).
+        estimator: an estimator to reuse (batch workers keep one model); it is
+            reset before the recording and left open. ``None`` creates one from
+            ``options`` and closes it afterwards.
 
     Example:
         >>> from formcheck.pipeline import analyze  # doctest: +SKIP
@@ -188,7 +206,7 @@ def analyze(
         info, poses = _replayed_poses(path)
         backend_name = "replay"
     else:
-        info, poses = _estimate_poses(path, options, progress)
+        info, poses = _estimate_poses(path, options, progress, estimator)
         backend_name = options.backend if options.model is None else f"tasks:{options.model.name}"
     if options.save_landmarks is not None:
         recorder = LandmarkRecorder(source_path=str(info.path), backend=backend_name)

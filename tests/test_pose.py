@@ -379,3 +379,29 @@ def test_tasks_accepts_repeated_timestamps(realclip: Callable[[str], Path]) -> N
     poses = [estimator.process(Frame(frame.image, i, 0.0)) for i in range(3)]
     estimator.close()
     assert [p.people for p in poses] == [1, 1, 1]
+
+
+@pytest.mark.mediapipe
+@pytest.mark.realclips
+@pytest.mark.parametrize("backend", ["tasks", "legacy"])
+def test_reset_estimator_matches_a_fresh_one(
+    realclip: Callable[[str], Path], backend: str
+) -> None:
+    """Batch workers reuse one model across videos: after reset() it must behave as new."""
+
+    def frames(name: str, limit: int) -> list[Frame]:
+        with open_source(realclip(name)) as video:
+            return [f for _, f in zip(range(limit), video, strict=False)]
+
+    first, second = frames(BRIDGE, 10), frames("bridge/physioplus_bridging.mp4", 10)
+    reused = create_estimator(backend)
+    for frame in first:
+        reused.process(frame)
+    reused.reset()
+    again = [reused.process(f) for f in second]
+    reused.close()
+    fresh = create_estimator(backend)
+    want = [fresh.process(f) for f in second]
+    fresh.close()
+    for got, expected in zip(again, want, strict=True):
+        np.testing.assert_array_equal(got.image_xyz, expected.image_xyz)

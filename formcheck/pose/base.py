@@ -24,6 +24,13 @@ class PoseEstimator(Protocol):
         """Pose of the most prominent person, or ``PoseFrame.empty(...)`` if none."""
         ...
 
+    def reset(self) -> None:
+        """Forget tracking state, so the next frame may start a new recording.
+
+        A reused estimator must give the same poses as a fresh one.
+        """
+        ...
+
     def close(self) -> None:
         """Release the model; the estimator cannot be used afterwards."""
         ...

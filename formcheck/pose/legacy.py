@@ -75,5 +75,10 @@ class LegacyEstimator:
             people=1,
         )
 
+    def reset(self) -> None:
+        """Forget the tracked person (``Pose.reset``: same results as a fresh graph)."""
+        self._pose.reset()
+        self._started = False
+
     def close(self) -> None:
         self._pose.close()

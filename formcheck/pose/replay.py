@@ -232,5 +232,8 @@ class ReplayEstimator:
         for row in range(len(self._row)):
             yield self._pose(row)
 
+    def reset(self) -> None:
+        """Nothing to forget: replay has no tracking state."""
+
     def close(self) -> None:
         """Nothing to release: the file was read completely when opened."""

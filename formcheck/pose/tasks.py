@@ -149,7 +149,20 @@ class TasksEstimator:
             except ModelError:
                 model = ensure_bundle(rebuild=True)
                 self._landmarker = _load(model, **settings)
+        self._model = model
+        self._settings = settings
+        self._people_probe_s = people_probe_s
         self._probe = SecondPersonProbe(model, people_probe_s) if people_probe_s else None
+        self._last_ms = -1
+
+    def reset(self) -> None:
+        """Start afresh: the VIDEO-mode graph keeps its tracking crop and needs
+        increasing timestamps, and has no reset, so it is re-created (~0.2 s)."""
+        self._landmarker.close()
+        self._landmarker = _load(self._model, **self._settings)
+        if self._probe is not None:
+            self._probe.close()
+            self._probe = SecondPersonProbe(self._model, self._people_probe_s)
         self._last_ms = -1
 
     def process(self, frame: Frame) -> PoseFrame:

@@ -1,0 +1,306 @@
+"""Run a batch: skip unchanged videos, fan the rest out to workers, write everything.
+
+Per video, under ``REPORT_DIR/videos/<folder>/<stem>_<ext>/``: ``report.json``,
+``frames.csv``, ``report.html`` and, with ``annotate``, ``annotated.mp4``.
+Across videos: ``summary.csv``, ``index.html`` and the state file
+(:mod:`formcheck.batch.state`). All files are written atomically by this process.
+
+Failure handling:
+
+* a video that fails (unreadable, no video stream, a bug) is listed with its
+  error and the batch goes on; so is a video whose worker *process* dies: the
+  pool is restarted, the videos that were in flight are retried one at a time,
+  and the one that kills a worker on its own is listed as failed;
+* a pose model that cannot be loaded stops the batch (every video would fail);
+* ``KeyboardInterrupt`` (Ctrl-C; in a terminal it reaches the workers too)
+  stops the batch: finished reports and the state are kept, and a rerun does
+  the rest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from formcheck.atomic import atomic_path, write_text_atomic
+from formcheck.batch.executors import ExecutorPlan
+from formcheck.batch.plan import VideoJob
+from formcheck.batch.progress import Progress
+from formcheck.batch.state import BatchState, settings_digest
+from formcheck.batch.summary import index_html, summary_csv
+from formcheck.batch.worker import (
+    REPORT_HTML,
+    AnalyzeFn,
+    VideoOutcome,
+    VideoTask,
+    analyze_reusing_estimator,
+    run_task,
+)
+from formcheck.errors import ModelError
+from formcheck.pipeline import AnalysisOptions
+
+EXIT_OK = 0
+EXIT_PARTIAL = 5
+EXIT_INTERRUPTED = 130
+CRASHED = "the worker process died while analysing this video (crash or out of memory)"
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """Settings of a batch run.
+
+    Attributes:
+        analysis: analysis options applied to every video.
+        annotate: also write an annotated MP4 per video.
+        force: re-analyse videos even when unchanged since the last run.
+    """
+
+    analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
+    annotate: bool = False
+    force: bool = False
+
+
+@dataclass
+class BatchResult:
+    """What a batch did; ``rows`` feed ``summary.csv`` and ``index.html``."""
+
+    rows: list[dict[str, Any]]
+    interrupted: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for row in self.rows if row["status"] == status)
+
+    @property
+    def exit_code(self) -> int:
+        """130 interrupted, 5 some video failed, else 0."""
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_PARTIAL if self.count("failed") else EXIT_OK
+
+
+def output_dir(rel: str) -> str:
+    """Folder of a video's outputs, relative to REPORT_DIR (``a/b.mp4`` → ``videos/a/b_mp4``).
+
+    Example:
+        >>> output_dir("p1/squat.mp4")
+        'videos/p1/squat_mp4'
+    """
+    path = PurePosixPath(rel)
+    return str(PurePosixPath("videos", path.parent, f"{path.stem}_{path.suffix.lstrip('.')}"))
+
+
+@dataclass(frozen=True)
+class _Fingerprint:
+    """The bytes and settings a video was (or will be) analysed with."""
+
+    sha256: str = ""
+    size: int | None = None
+    mtime_ns: int | None = None
+    settings: str = ""
+
+
+@dataclass
+class _Pending:
+    task: VideoTask
+    fingerprint: _Fingerprint
+    isolated: bool = False
+
+
+class _Batch:
+    """The mutable bookkeeping of one run (state file, outputs, progress)."""
+
+    def __init__(self, out_dir: Path, progress: Progress | None) -> None:
+        self.out_dir = out_dir
+        self.state = BatchState(out_dir)
+        self.progress = progress
+        self.status: dict[str, str] = {}
+
+    def _remove_outputs(self, rel: str) -> None:
+        for name in (self.state.entries.get(rel) or {}).get("outputs", {}).values():
+            (self.out_dir / name).unlink(missing_ok=True)
+
+    def finish(self, job: VideoJob, outcome: VideoOutcome, fingerprint: _Fingerprint) -> None:
+        """Write a video's outputs and record it in the state file."""
+        outputs: dict[str, str] = {}
+        if outcome.ok:
+            folder = output_dir(job.rel)
+            for name, data in outcome.files.items():
+                with atomic_path(self.out_dir / folder / name) as tmp:
+                    tmp.write_bytes(data)
+                outputs[name] = f"{folder}/{name}"
+        else:
+            self._remove_outputs(job.rel)
+        self.state.record(
+            job.rel,
+            {
+                "status": "ok" if outcome.ok else "failed",
+                "error": outcome.error,
+                "detail": outcome.detail,
+                "sha256": fingerprint.sha256,
+                "size": fingerprint.size,
+                "mtime_ns": fingerprint.mtime_ns,
+                "settings": fingerprint.settings,
+                "patient": job.patient,
+                "program": job.program,
+                "exercise": job.exercise,
+                "summary": outcome.summary,
+                "outputs": outputs,
+                "frames": outcome.frames,
+                "seconds": round(outcome.seconds, 3),
+                "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            },
+        )
+        self.status[job.rel] = "ok" if outcome.ok else "failed"
+        if self.progress is not None:
+            status = self.status[job.rel]
+            self.progress.done(job.rel, status, outcome.seconds, outcome.error)
+
+    def row(self, job: VideoJob) -> dict[str, Any]:
+        entry = self.state.entries.get(job.rel) or {}
+        status = self.status.get(job.rel, "not run")
+        done = status in ("ok", "unchanged")
+        report = (entry.get("outputs") or {}).get(REPORT_HTML) if done else None
+        return {
+            "file": job.rel,
+            "patient": job.patient,
+            "program": job.program,
+            "exercise": job.exercise,
+            "status": status,
+            "error": entry.get("error") if status == "failed" else None,
+            "summary": entry.get("summary") if done else None,
+            "report": report,
+        }
+
+
+def _prepare(
+    jobs: Sequence[VideoJob], batch: _Batch, options: BatchOptions
+) -> tuple[list[_Pending], list[tuple[VideoJob, VideoOutcome]]]:
+    """Split jobs into those to run and those failed already; mark unchanged ones."""
+    pending: list[_Pending] = []
+    failed: list[tuple[VideoJob, VideoOutcome]] = []
+    digests: dict[int, str] = {}  # by id() of the spec: jobs share spec objects
+    for job in jobs:
+        if job.problem is not None or job.spec is None:
+            failed.append((job, VideoOutcome(job.rel, error=job.problem or "no exercise")))
+            continue
+        try:
+            stat = job.path.stat()
+            sha256 = batch.state.content_hash(job.rel, job.path)
+        except OSError as error:
+            failed.append((job, VideoOutcome(job.rel, error=f"cannot read: {error}")))
+            continue
+        if id(job.spec) not in digests:
+            digests[id(job.spec)] = settings_digest(job.spec, options.analysis, options.annotate)
+        settings = digests[id(job.spec)]
+        if not options.force and batch.state.is_current(job.rel, sha256, settings, batch.out_dir):
+            batch.status[job.rel] = "unchanged"
+            continue
+        task = VideoTask(job, options.analysis, options.annotate)
+        fingerprint = _Fingerprint(sha256, stat.st_size, stat.st_mtime_ns, settings)
+        pending.append(_Pending(task, fingerprint))
+    return pending, failed
+
+
+def _execute(
+    pending: list[_Pending], batch: _Batch, plan: ExecutorPlan, analyze_fn: AnalyzeFn
+) -> None:
+    """Run ``pending`` on the plan's executor; raises ``KeyboardInterrupt`` when stopped."""
+    work = partial(run_task, analyze_fn=analyze_fn)
+    queue = deque(pending)
+    suspects: deque[_Pending] = deque()
+    in_flight: dict[Future[VideoOutcome], _Pending] = {}
+    executor = plan.make()
+    try:
+        while queue or suspects or in_flight:
+            if suspects and not in_flight:
+                item = suspects.popleft()
+                item.isolated = True
+                in_flight[executor.submit(work, item.task)] = item
+            while queue and not suspects and len(in_flight) < plan.slots:
+                item = queue.popleft()
+                in_flight[executor.submit(work, item.task)] = item
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in done:
+                item = in_flight.pop(future)
+                job = item.task.job
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    in_flight[future] = item
+                    continue
+                except Exception as error:  # e.g. Dask's KilledWorker after its retries
+                    outcome = VideoOutcome(job.rel, error=f"worker failed: {error}")
+                batch.finish(job, outcome, item.fingerprint)
+                if outcome.fatal:
+                    raise ModelError(outcome.error or "the pose model cannot be loaded")
+            if broken:
+                executor.shutdown(wait=True)
+                for item in in_flight.values():
+                    if item.isolated or not plan.restartable:
+                        outcome = VideoOutcome(item.task.job.rel, error=CRASHED)
+                        batch.finish(item.task.job, outcome, item.fingerprint)
+                    else:
+                        suspects.append(item)
+                in_flight.clear()
+                executor = plan.make()
+    finally:
+        for future in in_flight:
+            future.cancel()
+        executor.shutdown(wait=False)
+
+
+def run_batch(
+    jobs: Sequence[VideoJob],
+    out_dir: Path,
+    plan: ExecutorPlan,
+    options: BatchOptions | None = None,
+    analyze_fn: AnalyzeFn = analyze_reusing_estimator,
+    progress: Progress | None = None,
+) -> BatchResult:
+    """Analyse every job not already done and write the reports and the overview.
+
+    Args:
+        jobs: from :func:`~formcheck.batch.plan.plan_jobs`.
+        out_dir: REPORT_DIR.
+        plan: where to run (:func:`~formcheck.batch.executors.local_plan` or ``dask_plan``).
+        options: analysis options, annotation, force.
+        analyze_fn: ``(path, spec, options) -> Analysis``, run in the workers; it must
+            be picklable by reference (a module-level function).
+        progress: receives one call per finished video.
+
+    Returns:
+        The rows of the overview; ``exit_code`` is 0, 5 (some failed) or 130.
+
+    Raises:
+        ModelError: the pose model cannot be loaded (after recording the video).
+    """
+    options = options or BatchOptions()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    batch = _Batch(out_dir, progress)
+    interrupted = False
+    try:
+        pending, failed = _prepare(jobs, batch, options)
+        if progress is not None:
+            skipped = sum(s == "unchanged" for s in batch.status.values())
+            progress.start(len(pending) + len(failed), skipped)
+        for job, outcome in failed:
+            batch.finish(job, outcome, _Fingerprint())
+        _execute(pending, batch, plan, analyze_fn)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if progress is not None:
+            progress.close()
+        rows = [batch.row(job) for job in jobs]
+        write_text_atomic(out_dir / "summary.csv", summary_csv(rows))
+        write_text_atomic(out_dir / "index.html", index_html(rows))
+    return BatchResult(rows, interrupted)
