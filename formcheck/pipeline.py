@@ -126,21 +126,59 @@ def quality_warnings(poses: list[PoseFrame], min_visibility: float) -> list[str]
     return warnings
 
 
+@dataclass(frozen=True)
+class InputStats:
+    """What the report says about the recorded frames.
+
+    Attributes:
+        frames: frames analysed.
+        duration_s: first to last timestamp plus one frame interval.
+        fps: frames per second measured from the timestamps.
+        frames_with_person: frames in which a person was found.
+        warnings: data-quality findings (:func:`quality_warnings`).
+    """
+
+    frames: int
+    duration_s: float
+    fps: float
+    frames_with_person: int
+    warnings: tuple[str, ...]
+
+    @classmethod
+    def from_poses(
+        cls, poses: list[PoseFrame], min_visibility: float, nominal_fps: float = 0.0
+    ) -> InputStats:
+        duration = (poses[-1].t_s - poses[0].t_s) if len(poses) > 1 else 0.0
+        if len(poses) > 1:
+            duration += float(np.median(np.diff([p.t_s for p in poses])))
+        fps = (len(poses) / duration) if duration > 0 else float(nominal_fps or 0.0)
+        return cls(
+            frames=len(poses),
+            duration_s=duration,
+            fps=fps,
+            frames_with_person=sum(p.detected for p in poses),
+            warnings=tuple(quality_warnings(poses, min_visibility)),
+        )
+
+
+def smoothing_description(config: ButterworthConfig) -> dict[str, Any]:
+    """The report's ``analysis.smoothing`` for the offline smoother."""
+    if not config.enabled:
+        return {"method": "none"}
+    return {"method": "butterworth", "cutoff_hz": config.cutoff_hz, "order": config.order}
+
+
 def build_report(
     spec: ExerciseSpec,
     info: SourceInfo,
-    poses: list[PoseFrame],
+    stats: InputStats,
     session: SessionResult,
-    options: AnalysisOptions,
     backend_name: str,
+    smoothing: dict[str, Any],
 ) -> dict[str, Any]:
     """Assemble the JSON report (schema in docs/report.md)."""
-    duration = (poses[-1].t_s - poses[0].t_s) if len(poses) > 1 else 0.0
-    if len(poses) > 1:
-        duration += float(np.median(np.diff([p.t_s for p in poses])))
-    fps = (len(poses) / duration) if duration > 0 else float(info.fps or 0.0)
     result = session.to_dict()
-    warnings = quality_warnings(poses, options.min_visibility)
+    warnings = list(stats.warnings)
     warnings += [w for w in result.get("warnings", []) if w not in warnings]
     return {
         "schema_version": SCHEMA_VERSION,
@@ -149,18 +187,15 @@ def build_report(
             "path": str(info.path),
             "width": int(info.width),
             "height": int(info.height),
-            "fps": round(fps, 3),
-            "frames": len(poses),
-            "duration_s": round(duration, 3),
+            "fps": round(stats.fps, 3),
+            "frames": stats.frames,
+            "duration_s": round(stats.duration_s, 3),
             "rotation_deg": int(info.rotation_deg),
         },
         "analysis": {
             "backend": backend_name,
-            "smoothing": {
-                "method": "butterworth" if options.smoothing.enabled else "none",
-                "cutoff_hz": options.smoothing.cutoff_hz,
-            },
-            "frames_with_person": sum(p.detected for p in poses),
+            "smoothing": smoothing,
+            "frames_with_person": stats.frames_with_person,
             "side": result.get("side"),
         },
         "reps": result["reps"],
@@ -220,7 +255,10 @@ def analyze(
         engine.update(pose)
         statuses.append(engine.status)
     session = engine.finish()
-    report = build_report(spec, info, poses, session, options, backend_name)
+    stats = InputStats.from_poses(poses, options.min_visibility, info.fps)
+    report = build_report(
+        spec, info, stats, session, backend_name, smoothing_description(options.smoothing)
+    )
     analysis = Analysis(report, session, poses, smoothed, statuses)
     if options.annotate_path is not None:
         from formcheck.render.video import write_annotated

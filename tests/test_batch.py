@@ -35,7 +35,13 @@ from formcheck.batch.state import STATE_FILE
 from formcheck.cli import main
 from formcheck.engine import analyze_poses
 from formcheck.filters import ButterworthConfig
-from formcheck.pipeline import Analysis, AnalysisOptions, build_report
+from formcheck.pipeline import (
+    Analysis,
+    AnalysisOptions,
+    InputStats,
+    build_report,
+    smoothing_description,
+)
 from formcheck.render.video import VideoWriter
 from formcheck.report import validate_report
 from formcheck.sources import open_source
@@ -66,7 +72,10 @@ def synthetic_analysis(path: Path, spec: ExerciseSpec, options: AnalysisOptions)
         _POSES[spec.id] = pose_frames(make_clip(spec.id, FAULTS.get(spec.id), seed=0, reps=2))
     poses = _POSES[spec.id]
     session = analyze_poses(spec, poses)
-    report = build_report(spec, info, poses, session, options, "synthetic")
+    stats = InputStats.from_poses(poses, options.min_visibility)
+    report = build_report(
+        spec, info, stats, session, "synthetic", smoothing_description(options.smoothing)
+    )
     return Analysis(report, session, poses, poses, [])
 
 

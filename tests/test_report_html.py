@@ -28,14 +28,15 @@ SERIES_RGB = (0x1F, 0x5F, 0xBF)  # first series colour in formcheck.report.plots
 @pytest.fixture(scope="module")
 def bridge():
     """A synthetic bridge with a backbend: report, spec, session and poses."""
-    from formcheck.pipeline import AnalysisOptions, build_report
+    from formcheck.pipeline import AnalysisOptions, InputStats, build_report
     from formcheck.sources.base import SourceInfo
 
     spec = load_spec("bridge")
     poses = pose_frames(make_clip("bridge", "backbend", seed=0, reps=2))
     session = analyze_poses(spec, poses)
     info = SourceInfo("bridge.mp4", 640, 480, 30.0, len(poses), None)
-    report = build_report(spec, info, poses, session, AnalysisOptions(), "synthetic")
+    stats = InputStats.from_poses(poses, AnalysisOptions().min_visibility)
+    report = build_report(spec, info, stats, session, "synthetic", {"method": "none"})
     return report, spec, session, poses
 
 

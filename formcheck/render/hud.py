@@ -16,7 +16,6 @@ from formcheck.specs.schema import JointAngle
 STATE_TEXT = {
     "no_person": "No person in view",
     "positioning": "Step back into view",
-    "wrong_view": "Turn side-on to the camera",
     "exercising": "Exercising",
     "resting": "Resting",
     "set_complete": "Set complete",

@@ -51,8 +51,8 @@ class OverlayState:
     footer: str = ""
 
 
-def _pixel(pose: PoseFrame, name: str) -> tuple[int, int] | None:
-    x, y = pose.pixel_xy()[INDEX[name]]
+def _pixel(xy: np.ndarray, name: str) -> tuple[int, int] | None:
+    x, y = xy[INDEX[name]]
     if not (np.isfinite(x) and np.isfinite(y)):
         return None
     return int(round(x)), int(round(y))
@@ -84,19 +84,20 @@ class SkeletonAnnotator:
         scale = max(image.shape[:2]) / 640.0
         thick = max(1, int(round(2 * scale)))
         visible = pose.visibility >= self.min_visibility
+        xy = pose.pixel_xy()
         for a, b in SKELETON_EDGES:
             if not (visible[INDEX[a]] and visible[INDEX[b]]):
                 continue
-            pa, pb = _pixel(pose, a), _pixel(pose, b)
+            pa, pb = _pixel(xy, a), _pixel(xy, b)
             if pa and pb:
                 cv2.line(image, pa, pb, self.color, thick, cv2.LINE_AA)
         for a, b in SKELETON_EDGES:
             for name in (a, b):
-                p = _pixel(pose, name)
+                p = _pixel(xy, name)
                 if p and visible[INDEX[name]]:
                     cv2.circle(image, p, thick + 2, (255, 255, 255), -1, cv2.LINE_AA)
         for label in angles:
-            p = _pixel(pose, label.landmark)
+            p = _pixel(xy, label.landmark)
             if p:
                 offset = int(12 * scale)
                 _text(

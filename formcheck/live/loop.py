@@ -1,0 +1,388 @@
+"""The live session loop, usable without a window: frames in, feedback and reports out.
+
+Each turn takes the newest captured frame (older ones were dropped by the
+reader), estimates and smooths the pose, advances the :class:`ProgramRunner`,
+draws the overlay and shows it (only when there is a ``present`` callback or a
+video to write: a session without a window is coached by voice alone), speaks
+the events and measures the end-to-end latency from capture to display (to the
+end of processing when nothing is displayed). The engine
+runs on a session clock that stops while paused, so a pause neither counts as
+held time nor ends a rep.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import cv2
+import numpy as np
+
+from formcheck.engine import Event
+from formcheck.filters import StreamingSmoother
+from formcheck.live.capture import Captured, Clock, LatestFrameReader
+from formcheck.live.guidance import Placement, PlacementJudge
+from formcheck.live.program_runner import FinishedSet, ProgramRunner, RunnerStep
+from formcheck.live.report import set_report
+from formcheck.live.speech import SilentSpeaker, Speaker
+from formcheck.live.stats import CaptureCounts, LatencyHistogram, PoseSample
+from formcheck.pose import PoseEstimator
+from formcheck.render.hud import overlay_state
+from formcheck.render.overlay import OverlayState, annotate
+from formcheck.render.video import VideoWriter
+from formcheck.report import write_report
+from formcheck.sources import SourceInfo
+from formcheck.types import Frame, PoseFrame
+
+Presenter = Callable[[np.ndarray], "str | None"]
+EndReason = Literal["quit", "program_complete", "source_ended", "source_failed", "interrupted"]
+_TAKE_TIMEOUT_S = 0.5
+_FPS_SMOOTHING = 0.1  # weight of the newest frame interval in the displayed fps
+
+
+@dataclass
+class _SetRecorder:
+    """Per-set bookkeeping, started with each new engine."""
+
+    counts_at_start: CaptureCounts
+    sample: PoseSample = field(default_factory=PoseSample)
+    latency: LatencyHistogram = field(default_factory=LatencyHistogram)
+    inference: LatencyHistogram = field(default_factory=LatencyHistogram)
+
+
+@dataclass(frozen=True)
+class SavedSet:
+    """A set's report and where it was written (None when no ``out_dir``)."""
+
+    report: dict[str, Any]
+    path: Path | None
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """How a live session went.
+
+    Attributes:
+        sets: every set that saw frames, in order, with its report.
+        end_reason: ``quit`` (q), ``program_complete``, ``source_ended`` (a file
+            ran out), ``source_failed`` (the camera stopped) or ``interrupted``.
+        message: a one-line explanation for the user.
+        counts: frame counters of the whole session.
+        latency: end-to-end latency summary (capture to display), whole session.
+        inference: pose-estimation time summary, whole session.
+        wall_s, cpu_s: wall-clock and process CPU time of the loop.
+    """
+
+    sets: tuple[SavedSet, ...]
+    end_reason: EndReason
+    message: str
+    counts: CaptureCounts
+    latency: dict[str, float | None]
+    inference: dict[str, float | None]
+    wall_s: float
+    cpu_s: float
+
+    def live_section(self) -> dict[str, Any]:
+        return {
+            "end_reason": self.end_reason,
+            **self.counts.to_dict(),
+            "latency": self.latency,
+            "inference": self.inference,
+            "wall_s": round(self.wall_s, 3),
+            "cpu_s": round(self.cpu_s, 3),
+        }
+
+
+class LiveLoop:
+    """One live session over a started-or-not :class:`LatestFrameReader`.
+
+    Args:
+        runner: the session's sets (one exercise, or a program).
+        estimator: pose estimator (``process(frame) -> PoseFrame``).
+        reader: latest-frame reader over the camera or a real-time file.
+        info: the source's description (for reports and the video size).
+        backend: pose backend name for reports.
+        smoother: live landmark smoother (default: One Euro).
+        speaker: speaks cues and counts (default: silent).
+        present: shows an annotated BGR image and returns the key pressed
+            (``"q"``, ``"space"``, ``"r"``, ``"n"``) or None; None for no window.
+        video: writer for the annotated video (``--save-video``), or None.
+        out_dir: where set reports are written as each set ends; None keeps
+            them in memory only.
+        say: where announcements are printed (default: ``print``).
+        clock: monotonic clock shared with the reader.
+
+    Example:
+        >>> runner = ProgramRunner([load_spec("squat")])  # doctest: +SKIP
+        >>> loop = LiveLoop(runner, estimator, reader, info, "tasks")  # doctest: +SKIP
+        >>> result = loop.run()  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        runner: ProgramRunner,
+        estimator: PoseEstimator,
+        reader: LatestFrameReader,
+        info: SourceInfo,
+        backend: str,
+        *,
+        smoother: StreamingSmoother | None = None,
+        speaker: Speaker | None = None,
+        present: Presenter | None = None,
+        video: VideoWriter | None = None,
+        out_dir: Path | None = None,
+        say: Callable[[str], None] = print,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.runner = runner
+        self._estimator = estimator
+        self._reader = reader
+        self._info = info
+        self._backend = backend
+        self.smoother = smoother or StreamingSmoother("one_euro")
+        self._speaker = speaker or SilentSpeaker()
+        self._present = present
+        self._video = video
+        self._out_dir = out_dir
+        self._say = say
+        self._clock = clock
+        self.paused = False
+        self.running = True
+        self._end_reason: EndReason = "quit"
+        self._message = "session ended (q)"
+        self._processed = 0
+        self._paused_frames = 0
+        self._offset_s = 0.0
+        self._resume = False
+        self._last_t_s = 0.0
+        self._last_dt_s = 0.0
+        self._last_shown_at = float("nan")
+        self._fps = 0.0
+        self._latency = LatencyHistogram()
+        self._inference = LatencyHistogram()
+        self._recorder = _SetRecorder(self.counts())
+        self._recorded_set = runner.set_id
+        self._judges: dict[str, PlacementJudge] = {}
+        self.sets: list[SavedSet] = []
+
+    # ------------------------------------------------------------------ state
+    def counts(self) -> CaptureCounts:
+        """The session's frame counters so far."""
+        return CaptureCounts(
+            self._reader.captured, self._processed, self._reader.dropped, self._paused_frames
+        )
+
+    def _judge(self) -> PlacementJudge:
+        spec = self.runner.plan.spec
+        if spec.id not in self._judges:
+            self._judges[spec.id] = PlacementJudge(spec)
+        return self._judges[spec.id]
+
+    def _announce(self, texts: list[str]) -> None:
+        for text in texts:
+            self._say(text)
+            self._speaker.say(text)
+
+    # ------------------------------------------------------------------- keys
+    def handle_key(self, key: str | None) -> None:
+        """Act on a key: ``q`` quit, ``space`` pause/resume, ``r`` restart the set,
+        ``n`` next exercise; anything else is ignored."""
+        if key == "q":
+            self.running = False
+            self._end_reason, self._message = "quit", "session ended (q)"
+        elif key == "space":
+            self.paused = not self.paused
+            self._resume = not self.paused
+            self._say("paused" if self.paused else "resumed")
+        elif key == "r" and self.runner.phase == "exercise":
+            self.runner.reset_set()
+            self._apply(RunnerStep(announcements=[f"Restarting {self.runner.plan.label}."]))
+        elif key == "n":
+            self._apply(self.runner.next_exercise(self._last_t_s))
+
+    # ------------------------------------------------------------- one frame
+    def step(self) -> bool:
+        """Process the newest frame (waiting briefly for one); False when the session is over."""
+        if not self.running or self.runner.phase == "done":
+            return False
+        item = self._reader.take(_TAKE_TIMEOUT_S)
+        if item is None:
+            if self._reader.finished:
+                self._source_end()
+                return False
+            return True
+        if self.paused:
+            self._paused_frames += 1
+            image = None
+            if self._present is not None:
+                image = cv2.cvtColor(item.frame.image, cv2.COLOR_RGB2BGR)
+                state = OverlayState(title="formcheck", state="Paused: press space to continue")
+                pose = PoseFrame.empty(item.frame.index, self._last_t_s, *image.shape[1::-1])
+                annotate(image, pose, state)
+            self._show(image, item)
+            return self.running and self.runner.phase != "done"
+        self._process(item)
+        return self.running and self.runner.phase != "done"
+
+    def _session_time(self, frame: Frame) -> float:
+        if self._resume:
+            self._offset_s = frame.t_s - (self._last_t_s + self._last_dt_s)
+            self._resume = False
+        t_s = frame.t_s - self._offset_s
+        if self._processed and t_s > self._last_t_s:
+            self._last_dt_s = t_s - self._last_t_s
+        return t_s
+
+    def _process(self, item: Captured) -> None:
+        frame = item.frame
+        t_s = self._session_time(frame)
+        started = self._clock()
+        pose = self._estimator.process(Frame(frame.image, frame.index, t_s))
+        inference_s = self._clock() - started
+        self._processed += 1
+        self._last_t_s = t_s
+        smoothed = self.smoother(pose)
+        placement = self._judge().judge(pose)
+        recorder = self._recorder if self.runner.phase == "exercise" else None
+        plan = self.runner.plan
+        if recorder is not None:
+            recorder.sample.add(pose)
+            recorder.inference.add(inference_s)
+        self._inference.add(inference_s)
+        step = self.runner.update(smoothed)
+        self._speak_events(step.events, placement)
+        self._apply(step)
+        image = None
+        if self._present is not None or self._video is not None:
+            image = cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR)
+            annotate(image, smoothed, self._overlay(placement, plan.label, t_s))
+        if self._video is not None:
+            self._video.write(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), t_s)
+        latency_s = self._show(image, item)
+        if recorder is not None and recorder is self._recorder:
+            recorder.latency.add(latency_s)
+
+    def _show(self, image: np.ndarray | None, item: Captured) -> float:
+        key = self._present(image) if self._present is not None and image is not None else None
+        shown_at = self._clock()
+        latency_s = shown_at - item.captured_at
+        self._latency.add(latency_s)
+        interval = shown_at - self._last_shown_at
+        if interval > 0:
+            self._fps += _FPS_SMOOTHING * (1.0 / interval - self._fps)
+        self._last_shown_at = shown_at
+        self.handle_key(key)
+        return latency_s
+
+    # ----------------------------------------------------------- transitions
+    def _apply(self, step: RunnerStep) -> None:
+        if step.finished is not None:
+            self._save(step.finished)
+        if self.runner.set_id != self._recorded_set:
+            self._recorded_set = self.runner.set_id
+            self._recorder = _SetRecorder(self.counts())
+            self.smoother.reset()
+        self._announce(step.announcements)
+        if self.runner.phase == "done" and self.running:
+            self.running = False
+            self._end_reason, self._message = "program_complete", "session complete"
+
+    def _save(self, finished: FinishedSet) -> None:
+        recorder = self._recorder
+        plan = finished.plan
+        live = {
+            "program_position": plan.exercise_index + 1,
+            "set": plan.set_number,
+            "sets": plan.sets,
+            "complete": finished.complete,
+            "clock": "session seconds, pauses excluded",
+            "set_started_s": recorder.sample.first_t_s,
+            **(self.counts() - recorder.counts_at_start).to_dict(),
+            "latency": recorder.latency.summary(),
+            "inference": recorder.inference.summary(),
+        }
+        smoothing = self.smoother.config if self.smoother.method == "one_euro" else None
+        report = set_report(finished, self._info, recorder.sample, self._backend, smoothing, live)
+        path = None
+        if self._out_dir is not None:
+            name = f"{plan.exercise_index + 1:02d}-{plan.spec.id}-set{plan.set_number}.json"
+            path = write_report(report, self._out_dir / name)
+        self.sets.append(SavedSet(report, path))
+
+    def _speak_events(self, events: list[Event], placement: Placement) -> None:
+        per_side = self.runner.plan.spec.per_side
+        for event in events:
+            data = event.data
+            if event.kind == "rep":
+                count = str(data["index"])
+                self._speaker.say(f"{data['side']} {count}" if per_side else count)
+            elif event.kind == "cue":
+                self._speaker.say(data["message"])
+            elif event.kind == "hold_end":
+                self._speaker.say(f"held {data['duration_s']:.0f} seconds")
+            elif event.kind == "state" and data["state"] == "positioning" and placement.message:
+                self._speaker.say(placement.message)
+
+    def _overlay(self, placement: Placement, label: str, t_s: float) -> OverlayState:
+        runner = self.runner
+        status = runner.engine.status
+        state = overlay_state(runner.plan.spec, status, self._footer(placement))
+        if runner.phase == "rest":
+            line = f"Rest {runner.rest_left_s(t_s):.0f} s, next: {runner.plan.label}"
+            return dataclasses.replace(state, title=label, state=line, cue="")
+        text = state.state
+        if status.state in ("no_person", "positioning") and placement.problem:
+            text = placement.message
+        elif placement.problem == "too_far":
+            text = f"{text} ({placement.message.lower()})"
+        return dataclasses.replace(state, title=label, state=text)
+
+    def _footer(self, placement: Placement) -> str:
+        p95 = self._latency.percentile_ms(95)
+        parts = [f"{self._fps:.0f} fps"]
+        if p95 is not None:
+            parts.append(f"p95 {p95:.0f} ms")
+        parts.append(f"{self._reader.dropped} dropped")
+        if placement.facing:
+            parts.append(f"faces {placement.facing}")
+        return " | ".join(parts)
+
+    # ----------------------------------------------------------------- ends
+    def _source_end(self) -> None:
+        error = self._reader.error
+        if error is None:
+            self._end_reason, self._message = "source_ended", "the video ended"
+        else:
+            self._end_reason = "source_failed"
+            self._message = f"{error}; session ended, the report was kept"
+        self.running = False
+
+    def run(self) -> LiveResult:
+        """Run until q, the end of the program, the end (or failure) of the source,
+        or Ctrl-C; every set that saw frames is reported."""
+        wall0, cpu0 = self._clock(), time.process_time()
+        self._reader.start()
+        try:
+            while self.step():
+                pass
+        except KeyboardInterrupt:
+            self._end_reason, self._message = "interrupted", "session interrupted (Ctrl-C)"
+        finally:
+            self._reader.close()
+            finished = self.runner.finish()
+            if finished is not None:
+                self._save(finished)
+        return LiveResult(
+            sets=tuple(self.sets),
+            end_reason=self._end_reason,
+            message=self._message,
+            counts=self.counts(),
+            latency=self._latency.summary(),
+            inference=self._inference.summary(),
+            wall_s=self._clock() - wall0,
+            cpu_s=time.process_time() - cpu0,
+        )

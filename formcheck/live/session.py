@@ -1,0 +1,211 @@
+"""``formcheck live`` as a library call: open everything, run the loop, close everything."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from formcheck.atomic import write_text_atomic
+from formcheck.live.capture import LatestFrameReader
+from formcheck.live.loop import LiveLoop, LiveResult
+from formcheck.live.program_runner import ProgramRunner
+from formcheck.live.report import summary_lines
+from formcheck.live.speech import create_speaker
+from formcheck.live.window import Window, display_available, notice_image
+from formcheck.pose import create_estimator
+from formcheck.render.video import VideoWriter
+from formcheck.report import DISCLAIMER
+from formcheck.sources import FrameSource, SourceInfo, open_source
+from formcheck.specs import ExerciseSpec, SpecError, load_program, load_spec
+
+KEY_HELP = "Keys: q quit, space pause, r restart the set, n next exercise."
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """Settings of a live session (each default lives here, once).
+
+    Attributes:
+        camera: webcam index, used when ``source`` is None.
+        source: a video file to play instead of a camera.
+        realtime: play ``source`` at its own frame rate against the wall clock,
+            dropping frames the loop is too slow for (like a camera); otherwise
+            every frame is analysed, as fast as the loop goes.
+        out_dir: report folder; None: a new folder per session under
+            ``platformdirs.user_data_dir("formcheck")/sessions``.
+        mute: no speech.
+        window: show the OpenCV window (only where a display exists).
+        save_video: also write the annotated video (off by default, for privacy).
+        backend: pose backend (``"tasks"`` or ``"legacy"``).
+        model: a ``.task`` model for the Tasks backend.
+    """
+
+    camera: int = 0
+    source: Path | None = None
+    realtime: bool = False
+    out_dir: Path | None = None
+    mute: bool = False
+    window: bool = True
+    save_video: bool = False
+    backend: str = "tasks"
+    model: Path | None = None
+
+
+def default_out_dir(now: float | None = None) -> Path:
+    """A new per-session folder: ``<user data dir>/sessions/<local date-time>``."""
+    stamp = time.strftime("%Y-%m-%d_%H-%M-%S", time.localtime(now))
+    return Path(platformdirs.user_data_dir("formcheck")) / "sessions" / stamp
+
+
+def safety_notice(specs: Sequence[ExerciseSpec]) -> list[str]:
+    """What the patient reads before starting: the safety notice, then each
+    exercise's camera placement and instructions, then the keys."""
+    lines = ["SAFETY: " + DISCLAIMER]
+    for spec in specs:
+        lines.append(f"{spec.title}: {spec.camera.placement}")
+        lines.extend(f"  - {text}" for text in spec.instructions)
+    lines.append(KEY_HELP)
+    return lines
+
+
+def _open_source(options: LiveOptions) -> FrameSource:
+    return open_source(options.source if options.source is not None else options.camera)
+
+
+def run_live(
+    specs: Sequence[ExerciseSpec],
+    options: LiveOptions,
+    say: Callable[[str], None] = print,
+) -> tuple[LiveResult, Path]:
+    """Run a live session of ``specs`` (in order, with their sets and rests).
+
+    Args:
+        specs: the exercises, program overrides applied.
+        options: camera or file, output, window, speech.
+        say: prints the notice, info lines and announcements.
+
+    Returns:
+        The session result and the folder its reports were written to.
+
+    Raises:
+        SourceError: the camera cannot be opened (the message names its index)
+            or the file cannot be read.
+        ModelError: the pose model cannot be loaded.
+    """
+    for line in safety_notice(specs):
+        say(line)
+    show_window = options.window
+    if show_window:
+        show_window, reason = display_available()
+        if reason:
+            say(reason)
+    speaker, speech_note = create_speaker(options.mute)
+    say(speech_note)
+    out_dir = options.out_dir or default_out_dir()
+    window = video = None
+    try:
+        with _open_source(options) as source:
+            info = source.info
+            estimator = create_estimator(options.backend, model=options.model)
+            try:
+                if options.save_video:
+                    video = VideoWriter(out_dir / "session.mp4", info.width, info.height, info.fps)
+                is_file = options.source is not None
+                reader = LatestFrameReader(
+                    source,
+                    realtime=is_file and options.realtime,
+                    lossless=is_file and not options.realtime,
+                )
+                window = Window() if show_window else None
+                model = options.model
+                backend = options.backend if model is None else f"tasks:{model.name}"
+                loop = LiveLoop(
+                    ProgramRunner(specs),
+                    estimator,
+                    reader,
+                    info,
+                    backend,
+                    speaker=speaker,
+                    present=window.show if window is not None else None,
+                    video=video,
+                    out_dir=out_dir,
+                    say=say,
+                )
+                if window is not None and not _acknowledged(window, specs, info):
+                    loop.handle_key("q")
+                result = loop.run()
+            finally:
+                estimator.close()
+    finally:
+        speaker.close()
+        if window is not None:
+            window.close()
+        if video is not None:
+            video.close()
+    write_text_atomic(out_dir / "session.json", _session_json(result))
+    return result, out_dir
+
+
+def _acknowledged(window: Window, specs: Sequence[ExerciseSpec], info: SourceInfo) -> bool:
+    """Show the safety notice until a key is pressed; False if it was q (or closed)."""
+    lines = [*safety_notice(specs), "Press space to start, q to quit."]
+    card = notice_image(lines, info.width or 1280, info.height or 720)
+    while (key := window.show(card, wait_ms=100)) is None:
+        pass
+    return key != "q"
+
+
+def _session_json(result: LiveResult) -> str:
+    sets = [
+        {
+            "report": saved.path.name if saved.path else None,
+            "exercise": saved.report["exercise"]["id"],
+            "set": saved.report["live"]["set"],
+            "complete": saved.report["live"]["complete"],
+            "reps": saved.report["reps"]["total"],
+        }
+        for saved in result.sets
+    ]
+    return json.dumps({"live": result.live_section(), "sets": sets}, indent=2) + "\n"
+
+
+def session_specs(exercise: str | None, program: Path | None) -> list[ExerciseSpec]:
+    """The exercises of a session: one bundled exercise, a whole program, or one
+    exercise of a program (with the patient's overrides).
+
+    Raises:
+        SpecError: no exercise and no program, an unknown id, or an invalid file.
+    """
+    if program is None:
+        if exercise is None:
+            raise SpecError("give an exercise (--exercise ID) or a program (--program FILE)")
+        return [load_spec(exercise)]
+    specs = [item.spec for item in load_program(program).exercises]
+    if exercise is None:
+        return specs
+    chosen = [spec for spec in specs if spec.id == exercise]
+    if not chosen:
+        known = ", ".join(spec.id for spec in specs)
+        raise SpecError(f"{program}: the program has no exercise {exercise!r}; it has {known}")
+    return chosen
+
+
+def session_summary(result: LiveResult, out_dir: Path) -> list[str]:
+    """The end-of-session summary: each set, then frames and latency, then where
+    the reports are."""
+    lines = [line for saved in result.sets for line in summary_lines(saved.report)]
+    if not result.sets:
+        lines.append("No exercise frames were analysed.")
+    counts = result.counts
+    latency = result.latency
+    lines.append(
+        f"Frames: {counts.captured} captured, {counts.processed} analysed, "
+        f"{counts.dropped} dropped; latency p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms"
+    )
+    lines.append(f"{result.message}. Reports: {out_dir}")
+    return lines
