@@ -64,6 +64,18 @@ def _text(image: np.ndarray, text: str, org: tuple[int, int], scale: float, colo
     cv2.putText(image, text, org, _FONT, scale, color, thick, cv2.LINE_AA)
 
 
+def _wrap(text: str, scale: float, thick: int, max_width: int) -> list[str]:
+    """Split ``text`` into lines that fit ``max_width`` pixels at this font size."""
+    lines: list[str] = []
+    for word in text.split():
+        candidate = f"{lines[-1]} {word}" if lines else word
+        if lines and cv2.getTextSize(candidate, _FONT, scale, thick)[0][0] <= max_width:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    return lines
+
+
 class SkeletonAnnotator:
     """Draws the body skeleton and the joint labels of an ``OverlayState``.
 
@@ -151,9 +163,19 @@ class HudAnnotator:
             )
         if state.cue:
             color = (60, 180, 255) if state.cue_is_fault else (120, 230, 120)
-            size = cv2.getTextSize(state.cue, _FONT, 0.8 * scale, thick + 1)[0]
-            org = (max(self.margin, (w - size[0]) // 2), h - int(40 * scale))
-            _text(image, state.cue, org, 0.8 * scale, color, thick + 1)
+            lines = _wrap(state.cue, 0.8 * scale, thick + 1, w - 2 * self.margin)
+            y = h - int(40 * scale) - (len(lines) - 1) * line_h
+            for line in lines:
+                size = cv2.getTextSize(line, _FONT, 0.8 * scale, thick + 1)[0]
+                _text(
+                    image,
+                    line,
+                    (max(self.margin, (w - size[0]) // 2), y),
+                    0.8 * scale,
+                    color,
+                    thick + 1,
+                )
+                y += line_h
         if state.footer:
             _text(
                 image,

@@ -1,0 +1,57 @@
+"""Overlay annotators draw what they are given and survive missing landmarks."""
+
+import numpy as np
+import pytest
+
+from formcheck.landmarks import INDEX, NUM_LANDMARKS
+from formcheck.render.overlay import (
+    AngleLabel,
+    HudAnnotator,
+    OverlayState,
+    SkeletonAnnotator,
+    _wrap,
+    annotate,
+)
+from formcheck.types import PoseFrame
+
+
+def _pose(visibility: float = 1.0) -> PoseFrame:
+    rng = np.random.default_rng(0)
+    xyz = np.column_stack([rng.uniform(0.2, 0.8, (NUM_LANDMARKS, 2)), np.zeros(NUM_LANDMARKS)])
+    vis = np.full(NUM_LANDMARKS, visibility)
+    return PoseFrame(0, 0.0, 320, 240, xyz, xyz, vis, vis)
+
+
+def test_skeleton_draws_visible_landmarks_only():
+    drawn = SkeletonAnnotator().annotate(np.zeros((240, 320, 3), np.uint8), _pose())
+    assert drawn.any()
+    hidden = SkeletonAnnotator().annotate(np.zeros((240, 320, 3), np.uint8), _pose(0.1))
+    assert not hidden.any()
+
+
+@pytest.mark.parametrize("pose", [PoseFrame.empty(0, 0.0, 320, 240), _pose()])
+def test_annotate_survives_missing_landmarks(pose):
+    pose.image_xyz[INDEX["left_knee"]] = np.nan
+    state = OverlayState(
+        title="Bridge",
+        state="Exercising",
+        counters=("Reps 1 / 8-12",),
+        hold_s=1.0,
+        hold_target_s=2.0,
+        cue="Hold the top for 2 seconds.",
+        angles=(AngleLabel("left_knee", "90"), AngleLabel("left_hip", "170")),
+    )
+    out = annotate(np.zeros((240, 320, 3), np.uint8), pose, state)
+    assert out.shape == (240, 320, 3) and out.any()
+
+
+def test_long_cue_wraps_to_fit_the_frame():
+    lines = _wrap("Lift only to a straight line; do not arch your back.", 0.8, 2, 300)
+    assert len(lines) > 1
+    assert " ".join(lines) == "Lift only to a straight line; do not arch your back."
+
+
+def test_hud_without_hold_or_cue_draws_panel_only():
+    image = np.zeros((240, 320, 3), np.uint8)
+    HudAnnotator().annotate(image, OverlayState(title="Plank", state="No person in view"))
+    assert image[:40, :100].any() and not image[200:, 200:].any()
