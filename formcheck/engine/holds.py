@@ -1,0 +1,85 @@
+"""Hold timing for one body side: the timer runs while the posture is in its band.
+
+A hold starts on the first in-band frame and ends at the last in-band frame before
+a stretch out of band (or unseen) longer than the grace period. Brief wobbles out
+of the band inside a hold are not counted as held time; unseen frames (NaN) inside
+a hold are, since the posture most likely continued.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class HoldInterval:
+    """A finished hold: first and last in-band frame times and the time held."""
+
+    start_s: float
+    end_s: float
+    duration_s: float
+
+
+class HoldTimer:
+    """Times holds of one side.
+
+    Args:
+        grace_s: out-of-band or unseen stretches up to this long do not end a hold.
+        min_s: holds shorter than this are dropped (a pass through the band).
+    """
+
+    def __init__(self, grace_s: float, min_s: float) -> None:
+        self._grace_s = grace_s
+        self._min_s = min_s
+        self.active = False
+        self.announced = False
+        self._start_s = math.nan
+        self._last_in_s = math.nan
+        self._prev_s = math.nan
+        self._wobble_s = 0.0
+        self._pending_wobble_s = 0.0
+
+    @property
+    def start_s(self) -> float:
+        """Start of the current hold (NaN when not holding)."""
+        return self._start_s if self.active else math.nan
+
+    def held_s(self, t_s: float) -> float:
+        """Seconds held so far in the current hold (0 when not holding)."""
+        if not self.active:
+            return 0.0
+        return max(0.0, t_s - self._start_s - self._wobble_s - self._pending_wobble_s)
+
+    def update(self, t_s: float, in_band: bool | None) -> HoldInterval | None:
+        """Advance by one frame (``in_band`` None: unseen); returns a hold that ended."""
+        dt = 0.0 if math.isnan(self._prev_s) else t_s - self._prev_s
+        self._prev_s = t_s
+        ended = None
+        if self.active and t_s - self._last_in_s > self._grace_s:
+            ended = self.close()
+        if in_band is True:
+            if not self.active:
+                self.active = True
+                self.announced = False
+                self._start_s = t_s
+                self._wobble_s = 0.0
+            self._wobble_s += self._pending_wobble_s
+            self._pending_wobble_s = 0.0
+            self._last_in_s = t_s
+            if not self.announced and self.held_s(t_s) >= self._min_s:
+                self.announced = True
+        elif in_band is False and self.active:
+            self._pending_wobble_s += dt
+        return ended
+
+    def close(self) -> HoldInterval | None:
+        """End the current hold (at its last in-band frame); None if it was too short."""
+        if not self.active:
+            return None
+        self.active = False
+        self._pending_wobble_s = 0.0
+        duration = self._last_in_s - self._start_s - self._wobble_s
+        if duration < self._min_s:
+            return None
+        return HoldInterval(self._start_s, self._last_in_s, duration)

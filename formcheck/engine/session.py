@@ -1,0 +1,139 @@
+"""Session states: no_person → positioning → exercising ⇄ resting → set_complete.
+
+Each frame is first judged on its own (:func:`judge_frame`): nobody there, not
+fully in frame, the wrong camera view, or fine. The session leaves an active state
+(exercising, resting, set_complete) only after the problem has lasted
+``leave_after_s``, so a dropped frame does not interrupt a set; it enters one at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Collection
+from typing import Literal
+
+import numpy as np
+
+from formcheck.engine.results import ACTIVE_STATES, StateSpan
+from formcheck.landmarks import BODY_CORE, INDEX
+from formcheck.types import PoseFrame
+
+FrameJudgement = Literal["no_person", "not_visible", "wrong_view", "ok"]
+
+_CORE = [INDEX[name] for name in BODY_CORE]
+_SHOULDERS = (INDEX["left_shoulder"], INDEX["right_shoulder"])
+_HIPS = (INDEX["left_hip"], INDEX["right_hip"])
+
+
+def view_width_ratio(pose: PoseFrame) -> float:
+    """(shoulder width + hip width) / (2 × torso length) in pixels; NaN if unseen.
+
+    Small in a side view (the two sides overlap), large in a front view, whatever
+    the body's orientation in the image (standing or lying).
+    """
+    xy = pose.pixel_xy()
+    shoulders = np.linalg.norm(xy[_SHOULDERS[0]] - xy[_SHOULDERS[1]])
+    hips = np.linalg.norm(xy[_HIPS[0]] - xy[_HIPS[1]])
+    mid_shoulder = 0.5 * (xy[_SHOULDERS[0]] + xy[_SHOULDERS[1]])
+    mid_hip = 0.5 * (xy[_HIPS[0]] + xy[_HIPS[1]])
+    torso = np.linalg.norm(mid_shoulder - mid_hip)
+    return float((shoulders + hips) / (2.0 * torso)) if torso > 0 else math.nan
+
+
+def judge_frame(
+    pose: PoseFrame,
+    required: Collection[int],
+    view: str,
+    visibility_min: float,
+    side_view_max_width: float,
+) -> FrameJudgement:
+    """Judge one frame on its own: is the person there, in frame and seen from the right view?"""
+    if not pose.detected or np.all(np.isnan(pose.image_xyz[_CORE, :2])):
+        return "no_person"
+    ids = list(required)
+    xy = pose.image_xyz[ids, :2]
+    inside = np.all((xy >= 0.0) & (xy <= 1.0), axis=1)
+    if not np.all(inside & (pose.visibility[ids] >= visibility_min)):
+        return "not_visible"
+    ratio = view_width_ratio(pose)
+    if not math.isnan(ratio) and (ratio <= side_view_max_width) != (view == "side"):
+        return "wrong_view"
+    return "ok"
+
+
+class SessionStates:
+    """The debounced session state and its history.
+
+    Args:
+        leave_after_s: a frame problem must last this long to leave an active state.
+    """
+
+    def __init__(self, leave_after_s: float) -> None:
+        self._leave_after_s = leave_after_s
+        self.state: str | None = None
+        self._since_s = math.nan
+        self._problem_since_s = math.nan
+        self._spans: list[StateSpan] = []
+        self.judgements: Counter[str] = Counter()
+        self._last_s = math.nan
+
+    def update(self, t_s: float, judgement: FrameJudgement, active_state: str) -> str | None:
+        """Advance by one frame; returns the new state if it changed.
+
+        Args:
+            judgement: this frame's :func:`judge_frame` result.
+            active_state: the state to be in when the frame is fine (exercising,
+                resting or set_complete, decided by the caller).
+        """
+        self.judgements[judgement] += 1
+        self._last_s = t_s
+        if judgement == "ok":
+            self._problem_since_s = math.nan
+            wanted = active_state
+        else:
+            if math.isnan(self._problem_since_s):
+                self._problem_since_s = t_s
+            wanted = "no_person" if judgement == "no_person" else "positioning"
+            lasting = t_s - self._problem_since_s >= self._leave_after_s
+            if self.state in ACTIVE_STATES and not lasting:
+                wanted = active_state
+        if wanted == self.state:
+            return None
+        if self.state is not None:
+            self._spans.append(StateSpan(self.state, self._since_s, t_s))
+        self.state = wanted
+        self._since_s = t_s
+        return wanted
+
+    @property
+    def active(self) -> bool:
+        """True while exercising, resting or set_complete."""
+        return self.state in ACTIVE_STATES
+
+    def spans(self) -> list[StateSpan]:
+        """Every state span so far, the current one ending at the last frame."""
+        if self.state is None:
+            return []
+        return [*self._spans, StateSpan(self.state, self._since_s, self._last_s)]
+
+    def warnings(self, view: str) -> list[str]:
+        """Data-quality warnings from the frame judgements (5 % of frames or more)."""
+        total = sum(self.judgements.values())
+        if total == 0:
+            return ["no frames were analysed"]
+        messages = {
+            "no_person": "no person detected in {:.0%} of frames",
+            "not_visible": "person not fully visible in {:.0%} of frames",
+            "wrong_view": (
+                "camera is not side-on in {:.0%} of frames"
+                if view == "side"
+                else "camera is not facing the person in {:.0%} of frames"
+            ),
+        }
+        out = []
+        for key, text in messages.items():
+            share = self.judgements[key] / total
+            if share >= 0.05:
+                out.append(text.format(share))
+        return out

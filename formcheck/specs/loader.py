@@ -1,0 +1,102 @@
+"""Reading exercise spec files: locate, parse, validate.
+
+Spec files are untrusted input: they are parsed as TOML data and checked against
+the schema, never evaluated. Every problem raises :class:`SpecError` naming the
+file, the field path and what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import tomllib
+
+import formcheck
+from formcheck.errors import FormcheckError
+from formcheck.specs.parse import Invalid, from_table
+from formcheck.specs.schema import ExerciseSpec, check_spec
+
+SPECS_DIR_ENV = "FORMCHECK_SPECS_DIR"
+
+
+class SpecError(FormcheckError):
+    """An exercise spec or program file is malformed (exit code 2)."""
+
+    exit_code = 2
+
+
+def spec_error(source: str | Path, problem: Invalid | str) -> SpecError:
+    """A :class:`SpecError` whose message starts with the file name."""
+    return SpecError(f"{source}: {problem}")
+
+
+def specs_dir() -> Path:
+    """The directory of bundled specs: ``$FORMCHECK_SPECS_DIR`` or the repo's
+    ``exercise_specs/`` (next to the installed ``formcheck`` package)."""
+    override = os.environ.get(SPECS_DIR_ENV)
+    if override:
+        path = Path(override).expanduser()
+        if not path.is_dir():
+            raise SpecError(f"{SPECS_DIR_ENV}={override}: not a directory")
+        return path
+    path = Path(formcheck.__file__).resolve().parent.parent / "exercise_specs"
+    if not path.is_dir():
+        raise SpecError(f"bundled exercise specs not found at {path}; set {SPECS_DIR_ENV}")
+    return path
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML file; unreadable or malformed files raise :class:`SpecError`."""
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except OSError as error:
+        raise spec_error(path, f"cannot read: {error.strerror or error}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise spec_error(path, f"not valid TOML: {error}") from error
+
+
+def parse_spec(raw: dict[str, Any], source: str | Path) -> ExerciseSpec:
+    """Build and check a spec from parsed TOML data; ``source`` names it in errors."""
+    try:
+        spec = from_table(raw, ExerciseSpec)
+        check_spec(spec)
+    except Invalid as problem:
+        raise spec_error(source, problem) from None
+    return spec
+
+
+def validate_spec_file(path: str | Path) -> ExerciseSpec:
+    """Load and validate one spec file; its ``id`` must equal the file stem.
+
+    Raises:
+        SpecError: the file is unreadable, not TOML, or breaks the schema.
+    """
+    path = Path(path)
+    spec = parse_spec(read_toml(path), path)
+    if spec.id != path.stem:
+        raise spec_error(path, Invalid("id", f"{spec.id!r} differs from the file name"))
+    return spec
+
+
+def list_specs() -> list[ExerciseSpec]:
+    """Every bundled spec, sorted by id."""
+    return [validate_spec_file(path) for path in sorted(specs_dir().glob("*.toml"))]
+
+
+def load_spec(id_or_path: str | Path) -> ExerciseSpec:
+    """A bundled spec by id (``"bridge"``) or any spec file by path.
+
+    Raises:
+        SpecError: unknown id, or the file is invalid.
+    """
+    text = str(id_or_path)
+    if isinstance(id_or_path, Path) or text.endswith(".toml") or os.sep in text:
+        return validate_spec_file(id_or_path)
+    path = specs_dir() / f"{text}.toml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in specs_dir().glob("*.toml")))
+        raise SpecError(f"unknown exercise {text!r}; known: {known}")
+    return validate_spec_file(path)

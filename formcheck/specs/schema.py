@@ -1,0 +1,485 @@
+"""The exercise spec schema: frozen dataclasses, their defaults, and the checks.
+
+Every default of a spec lives here, once. ``exercise_specs/README.md`` documents
+the TOML form of these types; :func:`check_spec` adds the rules a type cannot
+express (landmark names exist, thresholds are in range, hysteresis bands are
+ordered, references between fields resolve).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+from formcheck.landmarks import is_known
+from formcheck.specs.parse import Invalid, join
+
+Space = Literal["image", "world"]
+Op = Literal["<", "<=", ">", ">=", "between", "outside"]
+Kind = Literal["reps", "alternating_reps", "cycles", "hold"]
+Sides = Literal["facing", "left", "right", "both", "alternating"]
+Phase = Literal["any", "holding", "rep", "rest", "outbound", "peak", "return"]
+RepMetric = Literal[
+    "peak", "rom", "duration_s", "outbound_s", "return_s", "hold_s", "hold_shortfall_s"
+]
+Severity = Literal["info", "warning", "critical"]
+
+REP_KINDS: frozenset[str] = frozenset({"reps", "alternating_reps", "cycles"})
+REP_PHASES: frozenset[str] = frozenset({"rep", "rest", "outbound", "peak", "return"})
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class JointAngle:
+    """Interior angle at ``points[1]``, degrees; 180 is straight.
+
+    With ``past_straight`` the angle continues past 180 (up to 360) when the
+    middle point lies above the line ``points[0]–points[2]`` (a backbend).
+    """
+
+    type: Literal["joint_angle"]
+    points: tuple[str, str, str]
+    space: Space = "image"
+    past_straight: bool = False
+
+
+@dataclass(frozen=True)
+class SegmentElevation:
+    """Angle of ``segment[0]→segment[1]`` above the horizontal, degrees in [-90, 90]."""
+
+    type: Literal["segment_elevation"]
+    segment: tuple[str, str]
+    space: Space = "image"
+
+
+@dataclass(frozen=True)
+class SegmentInclination:
+    """Angle of ``segment[0]→segment[1]`` from the upward vertical, degrees in [0, 180]."""
+
+    type: Literal["segment_inclination"]
+    segment: tuple[str, str]
+    space: Space = "image"
+
+
+@dataclass(frozen=True)
+class LineOffset:
+    """Signed distance of ``point`` from the line ``line``, as a fraction of its length."""
+
+    type: Literal["line_offset"]
+    point: str
+    line: tuple[str, str]
+    space: Space = "image"
+
+
+@dataclass(frozen=True)
+class NormalisedDistance:
+    """Distance ``between[0]–between[1]`` over the distance ``reference[0]–reference[1]``."""
+
+    type: Literal["normalised_distance"]
+    between: tuple[str, str]
+    reference: tuple[str, str]
+    space: Space = "image"
+
+
+@dataclass(frozen=True)
+class ForwardOffset:
+    """Horizontal distance of ``point`` ahead of ``origin`` along ``direction``, over
+    the length of ``reference``."""
+
+    type: Literal["forward_offset"]
+    point: str
+    origin: str
+    direction: tuple[str, str]
+    reference: tuple[str, str]
+    space: Space = "image"
+
+
+@dataclass(frozen=True)
+class Extremum:
+    """The smallest (``min``) or largest (``max``) of other signals of the spec."""
+
+    type: Literal["min", "max"]
+    of: tuple[str, ...]
+
+
+Signal = Union[  # noqa: UP007 (the parser reads the members of this union)
+    JointAngle,
+    SegmentElevation,
+    SegmentInclination,
+    LineOffset,
+    NormalisedDistance,
+    ForwardOffset,
+    Extremum,
+]
+LandmarkSignal = Union[  # noqa: UP007
+    JointAngle, SegmentElevation, SegmentInclination, LineOffset, NormalisedDistance, ForwardOffset
+]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``signal`` (frame rules, hold bands) or rep ``metric`` (rep rules) compared to ``value``.
+
+    ``value`` is a number for ``<``, ``<=``, ``>``, ``>=`` and a ``[low, high]`` pair
+    for ``between`` / ``outside`` (bounds inclusive for ``between``).
+    """
+
+    op: Op
+    value: float | tuple[float, float]
+    signal: str | None = None
+    metric: RepMetric | None = None
+
+
+@dataclass(frozen=True)
+class Camera:
+    """The view the exercise needs and how to place the camera (shown to the patient)."""
+
+    view: Literal["side", "front"]
+    placement: str
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The handout's prescription, with its source.
+
+    ``reps`` and ``hold_s`` are ``[min, max]`` ranges (equal numbers for a fixed
+    target); the lower bound is what completes a set. ``per_side`` means each side
+    must reach the target.
+    """
+
+    source: str
+    reps: tuple[int, int] | None = None
+    hold_s: tuple[float, float] | None = None
+    sets: int = 1
+    rest_s: float | None = None
+    per_side: bool = False
+
+
+@dataclass(frozen=True)
+class RepRule:
+    """Rep counting on one signal with a hysteresis band.
+
+    ``peak`` says which end of the signal is the working position (``"low"``: a
+    squat's bottom; ``"high"``: a bridge's top). A rep leaves ``rest``, reaches the
+    peak band by crossing ``enter``, leaves it again by crossing ``exit`` and ends
+    back past ``rest``.
+    """
+
+    signal: str
+    peak: Literal["low", "high"]
+    enter: float
+    exit: float
+    rest: float
+    min_rom: float
+    min_peak_s: float = 0.0
+    peak_hold_s: float = 0.0
+    min_rep_s: float = 0.5
+    max_rep_s: float = 20.0
+
+
+@dataclass(frozen=True)
+class HoldRule:
+    """A held posture: all of ``when`` true; out-of-band or unseen stretches shorter
+    than ``grace_s`` do not end the hold; holds shorter than ``min_s`` are ignored."""
+
+    when: tuple[Condition, ...]
+    grace_s: float = 1.0
+    min_s: float = 1.0
+
+
+@dataclass(frozen=True)
+class FaultRule:
+    """A form fault: all of ``when`` true.
+
+    ``scope = "frame"`` tests signals frame by frame within ``phase`` and needs
+    ``min_duration_s`` of persistence (it ends after ``clear_s`` clear);
+    ``scope = "rep"`` tests each counted rep's metrics when it ends,
+    ``scope = "partial"`` each attempt that left rest but never reached the peak,
+    and ``scope = "attempt"`` both. When sides are tracked separately a frame rule
+    runs on each side, or once for the whole body with ``each_side = false``
+    (a sagging plank during shoulder taps is one fault, not two).
+    """
+
+    id: str
+    cue: str
+    when: tuple[Condition, ...]
+    scope: Literal["frame", "rep", "partial", "attempt"] = "frame"
+    each_side: bool = True
+    phase: Phase = "any"
+    min_duration_s: float = 0.5
+    clear_s: float = 0.3
+    severity: Severity = "warning"
+    cooldown_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class SessionRule:
+    """Tracking settings shared by every exercise (override per spec when needed).
+
+    Attributes:
+        visibility_min: landmarks below this visibility are treated as unseen (NaN).
+        gap_grace_s: unseen stretches shorter than this keep a rep or fault going.
+        leave_after_s: how long a person must be missing or out of position before
+            the session leaves the exercising state.
+        rest_after_s: no rep or hold progress for this long means resting.
+        side_switch_s: the other side must face the camera this long to switch side.
+        side_view_max_width: (shoulder + hip width) / (2 × torso length) at most this
+            for a side view; more for a front view.
+        cue_display_s: a cue is shown this long; no other cue meanwhile.
+    """
+
+    visibility_min: float = 0.5
+    gap_grace_s: float = 1.0
+    leave_after_s: float = 0.5
+    rest_after_s: float = 5.0
+    side_switch_s: float = 1.0
+    side_view_max_width: float = 0.4
+    cue_display_s: float = 3.0
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    """One exercise: what to measure, how to count or time it, what faults to cue."""
+
+    id: str
+    title: str
+    kind: Kind
+    sides: Sides
+    instructions: tuple[str, ...]
+    limitations: str
+    camera: Camera
+    targets: Targets
+    signals: dict[str, Signal]
+    reps: RepRule | None = None
+    hold: HoldRule | None = None
+    faults: tuple[FaultRule, ...] = ()
+    session: SessionRule = field(default_factory=SessionRule)
+
+    @property
+    def view(self) -> str:
+        """The camera view the exercise needs, ``"side"`` or ``"front"``."""
+        return self.camera.view
+
+    @property
+    def per_side(self) -> bool:
+        """True when each body side is tracked separately (``both`` / ``alternating``)."""
+        return self.sides in ("both", "alternating")
+
+
+def landmark_fields(signal: LandmarkSignal) -> dict[str, tuple[str, ...]]:
+    """The landmark names a signal reads, by field name."""
+    if isinstance(signal, JointAngle):
+        return {"points": signal.points}
+    if isinstance(signal, (SegmentElevation, SegmentInclination)):
+        return {"segment": signal.segment}
+    if isinstance(signal, LineOffset):
+        return {"point": (signal.point,), "line": signal.line}
+    if isinstance(signal, NormalisedDistance):
+        return {"between": signal.between, "reference": signal.reference}
+    return {
+        "point": (signal.point,),
+        "origin": (signal.origin,),
+        "direction": signal.direction,
+        "reference": signal.reference,
+    }
+
+
+def signal_range(spec: ExerciseSpec, name: str) -> tuple[float, float]:
+    """The values signal ``name`` can take (thresholds outside it can never trigger)."""
+    signal = spec.signals[name]
+    if isinstance(signal, Extremum):
+        ranges = [signal_range(spec, member) for member in signal.of]
+        return min(r[0] for r in ranges), max(r[1] for r in ranges)
+    if isinstance(signal, JointAngle):
+        return (0.0, 360.0 if signal.past_straight else 180.0)
+    if isinstance(signal, SegmentElevation):
+        return (-90.0, 90.0)
+    if isinstance(signal, SegmentInclination):
+        return (0.0, 180.0)
+    if isinstance(signal, NormalisedDistance):
+        return (0.0, float("inf"))
+    return (float("-inf"), float("inf"))
+
+
+def _check_signals(spec: ExerciseSpec) -> None:
+    if not spec.signals:
+        raise Invalid("signals", "at least one signal is required")
+    for name, signal in spec.signals.items():
+        path = join("signals", name)
+        if not _ID.match(name):
+            raise Invalid(path, "signal names are lower_snake_case")
+        if isinstance(signal, Extremum):
+            if len(signal.of) < 2:
+                raise Invalid(join(path, "of"), "needs at least two signals")
+            for i, member in enumerate(signal.of):
+                if member not in spec.signals:
+                    raise Invalid(join(join(path, "of"), i), f"unknown signal {member!r}")
+                if isinstance(spec.signals[member], Extremum):
+                    raise Invalid(join(join(path, "of"), i), "cannot refer to another min/max")
+            continue
+        for key, names in landmark_fields(signal).items():
+            for i, landmark in enumerate(names):
+                where = (
+                    join(path, key)
+                    if len(names) == 1 and key in ("point", "origin")
+                    else (join(join(path, key), i))
+                )
+                if not is_known(landmark):
+                    raise Invalid(where, f"unknown landmark {landmark!r}")
+
+
+def _check_condition(spec: ExerciseSpec, cond: Condition, path: str, *, metric: bool) -> None:
+    if metric:
+        if cond.metric is None or cond.signal is not None:
+            raise Invalid(path, "a rep condition names a 'metric' (and no 'signal')")
+        low, high = float("-inf"), float("inf")
+    else:
+        if cond.signal is None or cond.metric is not None:
+            raise Invalid(path, "a condition names a 'signal' (and no 'metric')")
+        if cond.signal not in spec.signals:
+            raise Invalid(join(path, "signal"), f"unknown signal {cond.signal!r}")
+        low, high = signal_range(spec, cond.signal)
+    value_path = join(path, "value")
+    if cond.op in ("between", "outside"):
+        if not isinstance(cond.value, tuple):
+            raise Invalid(value_path, f"op {cond.op!r} needs a [low, high] pair")
+        values = cond.value
+        if values[0] >= values[1]:
+            raise Invalid(value_path, f"inverted band: low {values[0]} >= high {values[1]}")
+    else:
+        if isinstance(cond.value, tuple):
+            raise Invalid(value_path, f"op {cond.op!r} needs a single number")
+        values = (cond.value,)
+    for v in values:
+        if not low <= v <= high:
+            raise Invalid(value_path, f"threshold {v} out of range [{low}, {high}]")
+
+
+def _check_reps(spec: ExerciseSpec) -> None:
+    rule = spec.reps
+    if spec.kind not in REP_KINDS:
+        if rule is not None:
+            raise Invalid("reps", f"kind {spec.kind!r} has no [reps] section")
+        return
+    if rule is None:
+        raise Invalid("reps", f"missing section (kind {spec.kind!r} counts reps)")
+    if rule.signal not in spec.signals:
+        raise Invalid("reps.signal", f"unknown signal {rule.signal!r}")
+    low, high = signal_range(spec, rule.signal)
+    for key in ("enter", "exit", "rest"):
+        value = getattr(rule, key)
+        if not low <= value <= high:
+            raise Invalid(join("reps", key), f"threshold {value} out of range [{low}, {high}]")
+    sign = 1.0 if rule.peak == "low" else -1.0
+    if sign * rule.enter > sign * rule.exit:
+        band = f"enter {rule.enter}, exit {rule.exit}"
+        raise Invalid("reps.exit", f"inverted hysteresis band: {band} (peak {rule.peak!r})")
+    if sign * rule.exit >= sign * rule.rest:
+        band = f"exit {rule.exit}, rest {rule.rest}"
+        raise Invalid("reps.rest", f"inverted hysteresis band: {band} (peak {rule.peak!r})")
+    if rule.min_rom <= 0:
+        raise Invalid("reps.min_rom", "must be positive")
+    for key in ("min_peak_s", "peak_hold_s", "min_rep_s"):
+        if getattr(rule, key) < 0:
+            raise Invalid(join("reps", key), "must not be negative")
+    if rule.max_rep_s <= max(rule.min_rep_s, rule.peak_hold_s):
+        raise Invalid("reps.max_rep_s", "must exceed min_rep_s and peak_hold_s")
+
+
+def _check_hold(spec: ExerciseSpec) -> None:
+    rule = spec.hold
+    if spec.kind != "hold":
+        if rule is not None:
+            raise Invalid("hold", f"kind {spec.kind!r} has no [hold] section")
+        return
+    if rule is None:
+        raise Invalid("hold", "missing section (kind 'hold')")
+    if not rule.when:
+        raise Invalid("hold.when", "at least one condition is required")
+    for i, cond in enumerate(rule.when):
+        _check_condition(spec, cond, join("hold.when", i), metric=False)
+    if rule.grace_s < 0 or rule.min_s < 0:
+        raise Invalid("hold", "grace_s and min_s must not be negative")
+
+
+def _check_faults(spec: ExerciseSpec) -> None:
+    seen: set[str] = set()
+    for i, rule in enumerate(spec.faults):
+        path = join("faults", i)
+        if not _ID.match(rule.id):
+            raise Invalid(join(path, "id"), "fault ids are lower_snake_case")
+        if rule.id in seen:
+            raise Invalid(join(path, "id"), f"duplicate fault id {rule.id!r}")
+        seen.add(rule.id)
+        if not rule.cue.strip():
+            raise Invalid(join(path, "cue"), "must not be empty")
+        if not rule.when:
+            raise Invalid(join(path, "when"), "at least one condition is required")
+        is_rep_scope = rule.scope != "frame"
+        if not rule.each_side and (is_rep_scope or not spec.per_side):
+            raise Invalid(join(path, "each_side"), "only for frame rules of per-side exercises")
+        if is_rep_scope and spec.kind not in REP_KINDS:
+            raise Invalid(join(path, "scope"), f"kind {spec.kind!r} has no reps")
+        if rule.phase in REP_PHASES and spec.kind not in REP_KINDS:
+            raise Invalid(join(path, "phase"), f"kind {spec.kind!r} has no rep phases")
+        if rule.phase == "holding" and spec.kind != "hold":
+            raise Invalid(join(path, "phase"), "'holding' needs kind 'hold'")
+        for j, cond in enumerate(rule.when):
+            _check_condition(spec, cond, join(join(path, "when"), j), metric=is_rep_scope)
+        for key in ("min_duration_s", "clear_s", "cooldown_s"):
+            if getattr(rule, key) < 0:
+                raise Invalid(join(path, key), "must not be negative")
+
+
+def _check_targets(spec: ExerciseSpec) -> None:
+    targets = spec.targets
+    if not targets.source.strip():
+        raise Invalid("targets.source", "cite where the numbers come from")
+    if spec.kind in REP_KINDS and targets.reps is None:
+        raise Invalid("targets.reps", f"missing field (kind {spec.kind!r})")
+    if spec.kind == "hold" and targets.hold_s is None:
+        raise Invalid("targets.hold_s", "missing field (kind 'hold')")
+    if targets.reps is not None and not 1 <= targets.reps[0] <= targets.reps[1]:
+        raise Invalid("targets.reps", f"expected 1 <= min <= max, got {list(targets.reps)}")
+    if targets.hold_s is not None and not 0 < targets.hold_s[0] <= targets.hold_s[1]:
+        raise Invalid("targets.hold_s", f"expected 0 < min <= max, got {list(targets.hold_s)}")
+    if targets.per_side and not spec.per_side:
+        raise Invalid("targets.per_side", "needs sides 'both' or 'alternating'")
+    if targets.sets < 1:
+        raise Invalid("targets.sets", "must be at least 1")
+    if targets.rest_s is not None and targets.rest_s < 0:
+        raise Invalid("targets.rest_s", "must not be negative")
+
+
+def _check_session(spec: ExerciseSpec) -> None:
+    session = spec.session
+    if not 0.0 <= session.visibility_min <= 1.0:
+        raise Invalid("session.visibility_min", "must be within [0, 1]")
+    if session.side_view_max_width <= 0:
+        raise Invalid("session.side_view_max_width", "must be positive")
+    for key in ("gap_grace_s", "leave_after_s", "rest_after_s", "side_switch_s", "cue_display_s"):
+        if getattr(session, key) < 0:
+            raise Invalid(join("session", key), "must not be negative")
+
+
+def check_spec(spec: ExerciseSpec) -> None:
+    """Raise :class:`~formcheck.specs.parse.Invalid` if ``spec`` breaks a rule the
+    types cannot express."""
+    if not _ID.match(spec.id):
+        raise Invalid("id", f"expected lower_snake_case, got {spec.id!r}")
+    for key in ("title", "limitations"):
+        if not getattr(spec, key).strip():
+            raise Invalid(key, "must not be empty")
+    if not spec.instructions or not all(text.strip() for text in spec.instructions):
+        raise Invalid("instructions", "give at least one non-empty cue text")
+    if not spec.camera.placement.strip():
+        raise Invalid("camera.placement", "must not be empty")
+    if (spec.kind == "alternating_reps") != (spec.sides == "alternating"):
+        raise Invalid("sides", "kind 'alternating_reps' goes with sides 'alternating' (only)")
+    _check_signals(spec)
+    _check_reps(spec)
+    _check_hold(spec)
+    _check_faults(spec)
+    _check_targets(spec)
+    _check_session(spec)
