@@ -24,7 +24,7 @@ import resource
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -311,7 +311,7 @@ def run_benchmark(
     warmup: int = 10,
 ) -> dict[str, Any]:
     """Run every measurement once and return the results (see module docstring)."""
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     results: dict[str, Any] = {
         "date_utc": started.isoformat(timespec="seconds"),
         "machine": machine_facts(),
@@ -346,7 +346,7 @@ def run_benchmark(
     }
     results["ratios"] = ratios(results)
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    results["wall_s"] = (datetime.now(timezone.utc) - started).total_seconds()
+    results["wall_s"] = (datetime.now(UTC) - started).total_seconds()
     return results
 
 

@@ -384,9 +384,7 @@ def test_tasks_accepts_repeated_timestamps(realclip: Callable[[str], Path]) -> N
 @pytest.mark.mediapipe
 @pytest.mark.realclips
 @pytest.mark.parametrize("backend", ["tasks", "legacy"])
-def test_reset_estimator_matches_a_fresh_one(
-    realclip: Callable[[str], Path], backend: str
-) -> None:
+def test_reset_estimator_matches_a_fresh_one(realclip: Callable[[str], Path], backend: str) -> None:
     """Batch workers reuse one model across videos: after reset() it must behave as new."""
 
     def frames(name: str, limit: int) -> list[Frame]:

@@ -8,10 +8,9 @@ file, the field path and what is wrong.
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 import formcheck
 from formcheck.errors import FormcheckError
