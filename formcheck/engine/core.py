@@ -13,10 +13,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
-
 from formcheck.engine.cues import CueThrottle
 from formcheck.engine.faults import FaultTracker, attempt_faults
+from formcheck.engine.history import SeriesBuffer
 from formcheck.engine.holds import HoldTimer
 from formcheck.engine.reps import Attempt, RepCounter
 from formcheck.engine.results import (
@@ -56,6 +55,9 @@ class Engine:
         side: ``"left"`` or ``"right"`` to analyse that side only; None follows the
             side facing the camera (or tracks both sides when the spec's ``sides``
             is ``both`` / ``alternating``).
+        keep_history: record every frame's signal values for plots
+            (``SessionResult.t_s`` / ``signals``); live sessions turn it off so
+            memory stays flat, and then get empty arrays.
 
     Example:
         >>> from formcheck.specs import load_spec
@@ -66,7 +68,9 @@ class Engine:
         >>> result = engine.finish()  # doctest: +SKIP
     """
 
-    def __init__(self, spec: ExerciseSpec, side: str | None = None) -> None:
+    def __init__(
+        self, spec: ExerciseSpec, side: str | None = None, keep_history: bool = True
+    ) -> None:
         if side not in (None, *SIDES):
             raise ValueError(f"side must be None, 'left' or 'right', got {side!r}")
         self.spec = spec
@@ -99,8 +103,10 @@ class Engine:
         self._holds: list[Hold] = []
         self._faults: list[FaultSpan] = []
         self._cue_log: list[Cue] = []
-        self._t: list[float] = []
-        self._values: dict[str, list[float]] = {}
+        self._keep_history = keep_history
+        self._t = SeriesBuffer()
+        self._last_t = math.nan
+        self._values: dict[str, SeriesBuffer] = {}
         self._last_progress_s = math.nan
         self._sides_seen: Counter[str] = Counter()
         self._key_signals = self._pick_key_signals()
@@ -192,7 +198,9 @@ class Engine:
         feeding = self._states.active
         if feeding and side:
             self._sides_seen[side] += 1
-        self._t.append(t)
+        self._last_t = t
+        if self._keep_history:
+            self._t.append(t)
         shown: dict[str, float] = {}
         for track in self._tracks:
             track_side = self._track_side(track)
@@ -200,8 +208,10 @@ class Engine:
                 values = self._evaluator.evaluate(pose, track_side)
             else:
                 values = self._evaluator.nan_values()
-            for name, value in values.items():
-                self._values.setdefault(self._series_name(track, name), []).append(value)
+            if self._keep_history:
+                for name, value in values.items():
+                    series = self._series_name(track, name)
+                    self._values.setdefault(series, SeriesBuffer()).append(value)
             for name in self._key_signals:
                 shown[self._series_name(track, name)] = values[name]
             if not feeding:
@@ -323,7 +333,7 @@ class Engine:
     # ------------------------------------------------------------------ finish
     def finish(self) -> SessionResult:
         """Close open holds and faults and return the session's result."""
-        t_end = self._t[-1] if self._t else 0.0
+        t_end = self._last_t if math.isfinite(self._last_t) else 0.0
         for track in self._tracks:
             side = self._track_side(track) or "left"
             if track.hold is not None:
@@ -367,8 +377,8 @@ class Engine:
                 met=self._targets_met(t_end),
             ),
             limitations=self.spec.limitations,
-            t_s=np.asarray(self._t, dtype=np.float64),
-            signals={name: np.asarray(v, dtype=np.float64) for name, v in self._values.items()},
+            t_s=self._t.values(),
+            signals={name: series.values() for name, series in self._values.items()},
         )
 
 

@@ -98,7 +98,7 @@ class ProgramRunner:
         self._index = 0
         self.phase: Phase = "exercise"
         self.set_id = 0
-        self.engine = Engine(self.plan.spec)
+        self.engine = Engine(self.plan.spec, keep_history=False)
         self._frames = 0
         self._rest_ends_s = math.nan
 
@@ -116,7 +116,7 @@ class ProgramRunner:
         if index >= len(self.plans):
             self.phase = "done"
             return ["Session complete. Well done."]
-        self.engine = Engine(self.plan.spec)
+        self.engine = Engine(self.plan.spec, keep_history=False)
         self.set_id += 1
         self._frames = 0
         if rest_s > 0:
@@ -170,7 +170,7 @@ class ProgramRunner:
     def reset_set(self) -> None:
         """Start the current set again with a fresh engine (nothing while resting)."""
         if self.phase == "exercise":
-            self.engine = Engine(self.plan.spec)
+            self.engine = Engine(self.plan.spec, keep_history=False)
             self.set_id += 1
             self._frames = 0
 
