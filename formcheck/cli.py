@@ -69,17 +69,14 @@ def _summary_lines(report: dict) -> list[str]:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from formcheck.filters import ButterworthConfig
-    from formcheck.pipeline import AnalysisOptions, analyze
+    from formcheck.pipeline import analyze
     from formcheck.report import write_report
 
     video = Path(args.video)
     out_dir = Path(args.out)
     stem = video.stem
-    options = AnalysisOptions(
-        backend=args.backend,
-        model=Path(args.model) if args.model else None,
-        smoothing=ButterworthConfig(cutoff_hz=args.cutoff_hz, enabled=not args.no_smoothing),
+    options = _analysis_options(
+        args,
         save_landmarks=Path(args.save_landmarks) if args.save_landmarks else None,
         annotate_path=out_dir / f"{stem}.annotated.mp4" if args.annotate else None,
     )
@@ -107,8 +104,6 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         run_batch,
         stderr_progress,
     )
-    from formcheck.filters import ButterworthConfig
-    from formcheck.pipeline import AnalysisOptions
 
     if args.workers is not None and args.workers < 1:
         print("formcheck batch: error: --workers must be at least 1", file=sys.stderr)
@@ -121,11 +116,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         manifest=Path(args.manifest) if args.manifest else None,
     )
     options = BatchOptions(
-        analysis=AnalysisOptions(
-            backend=args.backend,
-            model=Path(args.model) if args.model else None,
-            smoothing=ButterworthConfig(cutoff_hz=args.cutoff_hz, enabled=not args.no_smoothing),
-        ),
+        analysis=_analysis_options(args),
         annotate=args.annotate,
         force=args.force,
     )
@@ -218,6 +209,44 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by ``analyze`` and ``batch`` (one AnalysisOptions field each)."""
+    parser.add_argument(
+        "--backend",
+        choices=["tasks", "legacy"],
+        default="tasks",
+        help="pose backend (default: %(default)s)",
+    )
+    parser.add_argument("--model", help="a .task pose model file for the tasks backend")
+    parser.add_argument(
+        "--cutoff-hz",
+        type=float,
+        default=4.0,
+        help="low-pass cut-off of the offline smoother (default: %(default)s Hz)",
+    )
+    parser.add_argument("--no-smoothing", action="store_true", help="analyse raw landmarks")
+    parser.add_argument(
+        "--sampling",
+        choices=["full", "adaptive"],
+        default="full",
+        help="run the pose model on every frame (full, default) or only where the "
+        "exercise's thresholds need it, interpolating the rest (adaptive: faster)",
+    )
+
+
+def _analysis_options(args: argparse.Namespace, **extra):
+    from formcheck.filters import ButterworthConfig
+    from formcheck.pipeline import AnalysisOptions
+
+    return AnalysisOptions(
+        backend=args.backend,
+        model=Path(args.model) if args.model else None,
+        smoothing=ButterworthConfig(cutoff_hz=args.cutoff_hz, enabled=not args.no_smoothing),
+        sampling=args.sampling,
+        **extra,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="formcheck",
@@ -238,25 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="formcheck-out", help="output folder (default: %(default)s)"
     )
     analyze.add_argument("--annotate", action="store_true", help="also write an annotated MP4")
-    analyze.add_argument(
-        "--backend",
-        choices=["tasks", "legacy"],
-        default="tasks",
-        help="pose backend (default: %(default)s)",
-    )
-    analyze.add_argument("--model", help="a .task pose model file for the tasks backend")
+    _add_analysis_arguments(analyze)
     analyze.add_argument(
         "--save-landmarks",
         metavar="FILE",
         help="save raw landmarks (.npz) to re-run the analysis without inference",
     )
-    analyze.add_argument(
-        "--cutoff-hz",
-        type=float,
-        default=4.0,
-        help="low-pass cut-off of the offline smoother (default: %(default)s Hz)",
-    )
-    analyze.add_argument("--no-smoothing", action="store_true", help="analyse raw landmarks")
     analyze.add_argument("--json", action="store_true", help="print the JSON report on stdout")
     analyze.set_defaults(func=_cmd_analyze)
 
@@ -300,20 +316,7 @@ See docs/batch.md.""",
         "formcheck[distributed]; workers must see INPUT_DIR at the same path)",
     )
     batch.add_argument("--force", action="store_true", help="re-analyse unchanged videos too")
-    batch.add_argument(
-        "--backend",
-        choices=["tasks", "legacy"],
-        default="tasks",
-        help="pose backend (default: %(default)s)",
-    )
-    batch.add_argument("--model", help="a .task pose model file for the tasks backend")
-    batch.add_argument(
-        "--cutoff-hz",
-        type=float,
-        default=4.0,
-        help="low-pass cut-off of the offline smoother (default: %(default)s Hz)",
-    )
-    batch.add_argument("--no-smoothing", action="store_true", help="analyse raw landmarks")
+    _add_analysis_arguments(batch)
     batch.set_defaults(func=_cmd_batch)
 
     live = sub.add_parser(

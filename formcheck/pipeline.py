@@ -19,6 +19,7 @@ from formcheck.landmarks import BODY_CORE, INDEX
 from formcheck.pose import PoseEstimator, create_estimator
 from formcheck.pose.replay import LandmarkRecorder, ReplayEstimator
 from formcheck.report import DISCLAIMER, SCHEMA_VERSION
+from formcheck.sampling import AdaptiveSampler, fill_skipped
 from formcheck.sources import ThreadedReader, open_source
 from formcheck.sources.base import SourceInfo
 from formcheck.specs import ExerciseSpec, load_spec
@@ -38,6 +39,9 @@ class AnalysisOptions:
         save_landmarks: write the raw landmarks here (replay format).
         annotate_path: write an annotated MP4 here.
         min_visibility: landmarks below this visibility count as not visible.
+        sampling: ``"full"`` runs the pose model on every frame; ``"adaptive"``
+            only where the spec's decisions need it, interpolating the rest
+            (:mod:`formcheck.sampling`).
     """
 
     backend: str = "tasks"
@@ -46,6 +50,11 @@ class AnalysisOptions:
     save_landmarks: Path | None = None
     annotate_path: Path | None = None
     min_visibility: float = 0.5
+    sampling: str = "full"
+
+    def __post_init__(self) -> None:
+        if self.sampling not in ("full", "adaptive"):
+            raise ValueError(f"sampling must be 'full' or 'adaptive', got {self.sampling!r}")
 
 
 @dataclass
@@ -61,11 +70,16 @@ class Analysis:
 
 def _estimate_poses(
     path: Path,
+    spec: ExerciseSpec,
     options: AnalysisOptions,
     progress: ProgressCallback | None,
     estimator: PoseEstimator | None,
-) -> tuple[SourceInfo, list[PoseFrame]]:
-    poses: list[PoseFrame] = []
+) -> tuple[SourceInfo, list[PoseFrame], int]:
+    """Poses for every frame of ``path`` and how many ran the pose model: all, or
+    (adaptive sampling) the frames the sampler picks, the rest interpolated."""
+    analysed: list[PoseFrame] = []
+    timeline: list[tuple[int, float]] = []
+    sampler = AdaptiveSampler(spec) if options.sampling == "adaptive" else None
     with open_source(path) as source:
         total = source.info.frame_count
         owned = estimator is None
@@ -74,14 +88,28 @@ def _estimate_poses(
         else:
             estimator.reset()
         try:
-            for frame in ThreadedReader(source):
-                poses.append(estimator.process(frame))
+            skipped = None
+            for lazy in ThreadedReader(source.lazy_frames()):
+                timeline.append((lazy.index, lazy.t_s))
+                if sampler is None or sampler.wants(lazy.t_s):
+                    pose = estimator.process(lazy.to_frame())
+                    analysed.append(pose)
+                    if sampler is not None:
+                        sampler.observe(pose)
+                    skipped = None
+                else:
+                    skipped = lazy
                 if progress:
-                    progress(len(poses), total)
+                    progress(len(timeline), total)
+            if skipped is not None:  # the last frame anchors the interpolation
+                analysed.append(estimator.process(skipped.to_frame()))
         finally:
             if owned:
                 estimator.close()
-        return source.info, poses
+        info = source.info
+    if sampler is None:
+        return info, analysed, len(analysed)
+    return info, fill_skipped(analysed, timeline, info.width, info.height), len(analysed)
 
 
 def _replayed_poses(path: Path) -> tuple[SourceInfo, list[PoseFrame]]:
@@ -239,9 +267,10 @@ def analyze(
     spec = exercise if isinstance(exercise, ExerciseSpec) else load_spec(exercise)
     if path.suffix.lower() == ".npz":
         info, poses = _replayed_poses(path)
+        analysed = len(poses)
         backend_name = "replay"
     else:
-        info, poses = _estimate_poses(path, options, progress, estimator)
+        info, poses, analysed = _estimate_poses(path, spec, options, progress, estimator)
         backend_name = options.backend if options.model is None else f"tasks:{options.model.name}"
     if options.save_landmarks is not None:
         recorder = LandmarkRecorder(source_path=str(info.path), backend=backend_name)
@@ -259,6 +288,7 @@ def analyze(
     report = build_report(
         spec, info, stats, session, backend_name, smoothing_description(options.smoothing)
     )
+    report["analysis"]["sampling"] = {"mode": options.sampling, "frames_analysed": analysed}
     analysis = Analysis(report, session, poses, smoothed, statuses)
     if options.annotate_path is not None:
         from formcheck.render.video import write_annotated

@@ -57,6 +57,7 @@ def settings_digest(spec: ExerciseSpec, options: AnalysisOptions, annotate: bool
         "model": file_sha256(model) if model is not None else None,
         "smoothing": asdict(options.smoothing),
         "min_visibility": options.min_visibility,
+        "sampling": options.sampling,
         "annotate": annotate,
     }
     text = json.dumps(settings, sort_keys=True, default=str)

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Protocol
 
 from formcheck.types import Frame
 
@@ -35,6 +36,36 @@ class SourceInfo:
     rotation_deg: int = 0
 
 
+class LazyFrame(Protocol):
+    """A frame whose RGB image is made only when asked for (``to_frame``).
+
+    Lets an analysis skip the colour conversion of frames it does not analyse.
+    """
+
+    index: int
+    t_s: float
+
+    def to_frame(self) -> Frame: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReadyFrame:
+    """A :class:`LazyFrame` for sources that deliver finished images anyway."""
+
+    frame: Frame
+
+    @property
+    def index(self) -> int:
+        return self.frame.index
+
+    @property
+    def t_s(self) -> float:
+        return self.frame.t_s
+
+    def to_frame(self) -> Frame:
+        return self.frame
+
+
 class FrameSource(ABC):
     """A single-pass stream of :class:`~formcheck.types.Frame` objects.
 
@@ -55,6 +86,10 @@ class FrameSource(ABC):
             raise RuntimeError(f"frame source {self.info.path!r} can only be iterated once")
         self._iterated = True
         return self._frames()
+
+    def lazy_frames(self) -> Iterator[LazyFrame]:
+        """Iterate like ``iter(source)``, converting each image only on ``to_frame()``."""
+        return (ReadyFrame(frame) for frame in self)
 
     @abstractmethod
     def _frames(self) -> Iterator[Frame]:

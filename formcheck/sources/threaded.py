@@ -6,9 +6,9 @@ import queue
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import cast
+from typing import Generic, TypeVar, cast
 
-from formcheck.types import Frame
+T = TypeVar("T")
 
 _POLL_S = 0.05
 
@@ -21,7 +21,7 @@ class _Failed:
 _DONE = object()
 
 
-class ThreadedReader:
+class ThreadedReader(Generic[T]):
     """Iterate ``source`` on a worker thread through a bounded queue.
 
     The worker reads at most ``maxsize`` frames ahead. An exception raised by the
@@ -33,7 +33,8 @@ class ThreadedReader:
     close ``source``; its owner does.
 
     Args:
-        source: any iterable of frames, typically a :class:`FrameSource`.
+        source: any iterable of frames, typically a :class:`FrameSource` or its
+            ``lazy_frames()``.
         maxsize: queue capacity in frames (memory bound: frames are full images).
 
     Example:
@@ -42,13 +43,13 @@ class ThreadedReader:
         ...         pose = estimator.process(frame)
     """
 
-    def __init__(self, source: Iterable[Frame], maxsize: int = 8) -> None:
+    def __init__(self, source: Iterable[T], maxsize: int = 8) -> None:
         if maxsize < 1:
             raise ValueError(f"ThreadedReader maxsize must be >= 1, got {maxsize}")
         self._source = source
         self._maxsize = maxsize
 
-    def __iter__(self) -> Iterator[Frame]:
+    def __iter__(self) -> Iterator[T]:
         items: queue.Queue[object] = queue.Queue(maxsize=self._maxsize)
         stop = threading.Event()
         worker = threading.Thread(
@@ -62,7 +63,7 @@ class ThreadedReader:
                     return
                 if isinstance(item, _Failed):
                     raise item.error
-                yield cast(Frame, item)
+                yield cast(T, item)
         finally:
             stop.set()
             worker.join()

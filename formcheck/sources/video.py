@@ -18,6 +18,7 @@ early: their truncation is not detectable.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -26,7 +27,7 @@ import av.video
 import numpy as np
 
 from formcheck.errors import SourceError
-from formcheck.sources.base import FrameSource, SourceInfo
+from formcheck.sources.base import FrameSource, LazyFrame, SourceInfo
 from formcheck.types import Frame
 
 _FALLBACK_FPS = 30.0
@@ -35,6 +36,22 @@ _FALLBACK_FPS = 30.0
 def _upright_quarter_turns(rotation: float) -> int:
     """Counter-clockwise quarter turns (0-3) that make a frame with ``rotation`` upright."""
     return round(rotation / 90.0) % 4
+
+
+@dataclass(frozen=True, slots=True)
+class _DecodedFrame:
+    """A decoded (YUV) frame; ``to_frame`` converts it to an upright RGB Frame."""
+
+    index: int
+    t_s: float
+    decoded: av.VideoFrame
+    turns: int
+
+    def to_frame(self) -> Frame:
+        image = self.decoded.to_ndarray(format="rgb24")
+        if self.turns:
+            image = np.ascontiguousarray(np.rot90(image, self.turns))
+        return Frame(image=image, index=self.index, t_s=self.t_s)
 
 
 def _open_container(path: Path) -> av.container.InputContainer:
@@ -141,7 +158,17 @@ class VideoSource(FrameSource):
             return any(entry.pos + entry.size > size for entry in entries)
         return bool(expected) and self._packets < expected
 
+    def lazy_frames(self) -> Iterator[LazyFrame]:
+        """Decoded frames whose RGB conversion (and rotation) waits for ``to_frame()``."""
+        if self._iterated:
+            raise RuntimeError(f"frame source {self.info.path!r} can only be iterated once")
+        self._iterated = True
+        return self._decoded()
+
     def _frames(self) -> Iterator[Frame]:
+        return (decoded.to_frame() for decoded in self._decoded())
+
+    def _decoded(self) -> Iterator[_DecodedFrame]:
         name = str(self._path)
         of_total = f" of {self.info.frame_count}" if self.info.frame_count else ""
         start = self._first.time or 0.0
@@ -151,8 +178,7 @@ class VideoSource(FrameSource):
         decoded = self._first
         while True:
             t_s = decoded.time - start if decoded.time is not None else t_s + step
-            image = np.ascontiguousarray(np.rot90(decoded.to_ndarray(format="rgb24"), self._turns))
-            yield Frame(image=image, index=index, t_s=t_s)
+            yield _DecodedFrame(index, t_s, decoded, self._turns)
             index += 1
             try:
                 decoded = next(self._decoder)
