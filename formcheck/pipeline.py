@@ -21,7 +21,7 @@ from formcheck.pose.replay import LandmarkRecorder, ReplayEstimator
 from formcheck.report import DISCLAIMER, SCHEMA_VERSION
 from formcheck.sampling import AdaptiveSampler, fill_skipped
 from formcheck.sources import ThreadedReader, open_source
-from formcheck.sources.base import SourceInfo
+from formcheck.sources.base import LazyFrame, SourceInfo
 from formcheck.specs import ExerciseSpec, load_spec
 from formcheck.types import PoseFrame
 
@@ -80,6 +80,7 @@ def _estimate_poses(
     analysed: list[PoseFrame] = []
     timeline: list[tuple[int, float]] = []
     sampler = AdaptiveSampler(spec) if options.sampling == "adaptive" else None
+    refiner: PoseEstimator | None = None  # analyses skipped frames after the fact
     with open_source(path) as source:
         total = source.info.frame_count
         owned = estimator is None
@@ -88,24 +89,29 @@ def _estimate_poses(
         else:
             estimator.reset()
         try:
-            skipped = None
+            skipped: list[LazyFrame] = []
             for lazy in ThreadedReader(source.lazy_frames()):
                 timeline.append((lazy.index, lazy.t_s))
-                if sampler is None or sampler.wants(lazy.t_s):
+                if sampler is None:
+                    analysed.append(estimator.process(lazy.to_frame()))
+                elif sampler.wants(lazy.t_s):
                     pose = estimator.process(lazy.to_frame())
+                    if sampler.observe(pose) and skipped:
+                        refiner = refiner or create_estimator(options.backend, model=options.model)
+                        analysed += [refiner.process(s.to_frame()) for s in skipped]
                     analysed.append(pose)
-                    if sampler is not None:
-                        sampler.observe(pose)
-                    skipped = None
+                    skipped = []
                 else:
-                    skipped = lazy
+                    skipped.append(lazy)
                 if progress:
                     progress(len(timeline), total)
-            if skipped is not None:  # the last frame anchors the interpolation
-                analysed.append(estimator.process(skipped.to_frame()))
+            if skipped:  # the last frame anchors the interpolation
+                analysed.append(estimator.process(skipped[-1].to_frame()))
         finally:
             if owned:
                 estimator.close()
+            if refiner is not None:
+                refiner.close()
         info = source.info
     if sampler is None:
         return info, analysed, len(analysed)

@@ -10,6 +10,11 @@ limits such as a squat's depth). The skipped frames are then filled by linear
 interpolation of the landmarks (:func:`fill_skipped`), so smoothing and the
 engine run on the full timeline exactly as at full rate.
 
+When a change happens between two calm samples anyway (a sudden start from
+rest), the frames skipped in between are analysed after the fact by a second
+tracker (:meth:`AdaptiveSampler.observe` says when), so the change is still timed
+to the frame.
+
 The calm interval is ``min(min_rep_s / 2, frame faults' min_duration_s,
 hold grace_s / 2, max_interval_s)``: at least two samples in the shortest rep,
 one in the shortest fault, two in a hold's grace period. Between calm samples a
@@ -128,16 +133,35 @@ class AdaptiveSampler:
         """Should the frame at ``t_s`` be analysed?"""
         return t_s >= self._next_t - 1e-9
 
-    def observe(self, pose: PoseFrame) -> None:
-        """Take an analysed pose into account and schedule the next analysis."""
+    def observe(self, pose: PoseFrame) -> bool:
+        """Take an analysed pose into account and schedule the next analysis.
+
+        Returns True when something the engine decides on changed since the
+        previous analysed pose (a watched signal crossed one of its thresholds,
+        or the person appeared or disappeared): the frames skipped in between
+        should then be analysed too, so the change is timed to the frame.
+        """
         values = self._values(pose)
         dt = pose.t_s - self._last_t if math.isfinite(self._last_t) else math.nan
         near = not values or any(
             self._near(name, value, self._last.get(name, math.nan), dt)
             for name, value in values.items()
         )
+        crossed = math.isfinite(self._last_t) and (
+            bool(values) != bool(self._last)
+            or any(
+                self._crossed(name, value, self._last.get(name)) for name, value in values.items()
+            )
+        )
         self._next_t = -math.inf if near else pose.t_s + self.plan.calm_interval_s
         self._last, self._last_t = values, pose.t_s
+        return crossed
+
+    def _crossed(self, key: str, value: float, previous: float | None) -> bool:
+        if previous is None:
+            return True
+        low, high = sorted((value, previous))
+        return any(low <= t <= high for t in self.plan.thresholds[key.rsplit(".", 1)[0]])
 
     def _values(self, pose: PoseFrame) -> dict[str, float]:
         """Watched signal values (NaN-free only) on the sides the engine reads: both
