@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.report.markdown import md_row
+
 ROOT = Path(__file__).resolve().parents[1]
 REALCLIPS = ROOT.parent / "shared" / "realclips"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -300,10 +302,6 @@ def summarise(synthetic: list[dict[str, Any]], real: list[dict[str, Any]]) -> di
     return out
 
 
-def _row(*cells: str) -> str:
-    return "| " + " | ".join(cells) + " |"
-
-
 def _fmt(x: Any, digits: int = 2) -> str:
     if x is None or (isinstance(x, float) and not np.isfinite(x)):
         return "–"
@@ -345,14 +343,14 @@ def to_markdown(
         ]
         h = summary["synthetic_hold_error_s"]
         lines.append(
-            _row(
+            md_row(
                 "hold time error, mean / max (s)",
                 f"{_fmt(h['mean_abs'])} / {_fmt(h['max_abs'])} ({h['clips']} clips)",
             )
         )
         o = summary["synthetic_faults_overall"]
         lines.append(
-            _row(
+            md_row(
                 "faults overall P / R / F1",
                 " / ".join(_fmt(o[k]) for k in ("precision", "recall", "f1")),
             )
@@ -367,7 +365,7 @@ def to_markdown(
         ]
         for fid, m in summary["synthetic_faults"].items():
             lines.append(
-                _row(fid, *(_fmt(m[k]) for k in ("tp", "fp", "fn", "precision", "recall", "f1")))
+                md_row(fid, *(_fmt(m[k]) for k in ("tp", "fp", "fn", "precision", "recall", "f1")))
             )
         lines += [
             "",
@@ -383,7 +381,7 @@ def to_markdown(
             "",
             "Per clip:",
             "",
-            _row(
+            md_row(
                 "clip",
                 "exercise",
                 "fault",
@@ -400,7 +398,7 @@ def to_markdown(
             )
             true_f = ", ".join(sorted({f["id"] for f in r["true_faults"]})) or "–"
             lines.append(
-                _row(
+                md_row(
                     r["clip"],
                     r["exercise"],
                     r["fault"] or "–",
@@ -424,7 +422,7 @@ def to_markdown(
             f"| rep count exact | {_fmt(c.get('exact'))} ({c.get('clips')} clips) |",
             f"| within one | {_fmt(c.get('within_one'))} |",
             f"| mean absolute count error | {_fmt(c.get('mae'))} |",
-            _row(
+            md_row(
                 "correct/incorrect labels: any fault flagged on incorrect clips, P / R / F1",
                 " / ".join(_fmt(f[k]) for k in ("precision", "recall", "f1"))
                 + f" ({f['clips']} clips)",
@@ -435,7 +433,7 @@ def to_markdown(
         ]
         for r in real:
             lines.append(
-                _row(
+                md_row(
                     r["file"],
                     r["exercise"],
                     r["view"],

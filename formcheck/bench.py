@@ -38,6 +38,7 @@ from formcheck.pose import create_estimator
 from formcheck.render.hud import overlay_state
 from formcheck.render.overlay import annotate
 from formcheck.render.video import VideoWriter
+from formcheck.report.markdown import md_row
 from formcheck.specs import load_spec
 from formcheck.types import Frame
 
@@ -385,10 +386,6 @@ _LOOP_KEYS = ("fps", "p50_ms", "p95_ms")
 _RES_STAGES = ("decode", "preprocess", "inference", "overlay", "encode")
 
 
-def _row(*cells: str) -> str:
-    return "| " + " | ".join(cells) + " |"
-
-
 def to_markdown(results: dict[str, Any], command: str) -> str:
     """A readable results page (the JSON beside it has every number)."""
     m = results["machine"]
@@ -421,21 +418,21 @@ def to_markdown(results: dict[str, Any], command: str) -> str:
         ]
         for stage, st in v["stages_native"]["stages"].items():
             lines.append(
-                _row(stage, *(f"{st[k]:.2f}" for k in ("p50_ms", "p95_ms", "p99_ms", "mean_ms")))
+                md_row(stage, *(f"{st[k]:.2f}" for k in ("p50_ms", "p95_ms", "p99_ms", "mean_ms")))
             )
         lines += ["", "| loop | frames/s | p50 ms | p95 ms |", "|---|---|---|---|"]
         for name, inf in v["inference"].items():
-            lines.append(_row(f"inference only: {name}", *(f"{inf[k]:.1f}" for k in _LOOP_KEYS)))
+            lines.append(md_row(f"inference only: {name}", *(f"{inf[k]:.1f}" for k in _LOOP_KEYS)))
         lines.append(f"| formcheck full pipeline (analyze) | {v['pipeline']['fps']:.1f} | | |")
         n = v["naive_peer"]
         lines.append(
-            _row(
+            md_row(
                 "naive peer (cv2, mp.solutions.pose, angles)", *(f"{n[k]:.1f}" for k in _LOOP_KEYS)
             )
         )
         staged = v["stages_native"]
         lines.append(
-            _row(
+            md_row(
                 f"instrumented stages, CPU use {staged['cpu_utilisation']:.2f} cores",
                 f"{staged['fps']:.1f}",
                 "",
@@ -446,13 +443,13 @@ def to_markdown(results: dict[str, Any], command: str) -> str:
         "",
         "## Input resolution (first video, resized)",
         "",
-        _row("resolution", "frames/s", *(f"{s} p50 ms" for s in _RES_STAGES)),
+        md_row("resolution", "frames/s", *(f"{s} p50 ms" for s in _RES_STAGES)),
         "|---|---|---|---|---|---|---|",
     ]
     for res, summary in results["resolutions"].items():
         st = summary["stages"]
         lines.append(
-            _row(res, f"{summary['fps']:.1f}", *(f"{st[s]['p50_ms']:.2f}" for s in _RES_STAGES))
+            md_row(res, f"{summary['fps']:.1f}", *(f"{st[s]['p50_ms']:.2f}" for s in _RES_STAGES))
         )
     return "\n".join(lines) + "\n"
 

@@ -25,7 +25,7 @@ current speed could carry it to a threshold before the next calm sample.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -98,12 +98,6 @@ def plan_for(
                 found[spec.reps.signal] |= set(_condition_values(condition))
         if rule.scope == "frame":
             intervals.append(rule.min_duration_s)
-    # A threshold on min/max of other signals watches its members.
-    for name in list(found):
-        signal = spec.signals[name]
-        if isinstance(signal, Extremum):
-            for member in signal.of:
-                found[member] |= found[name]
     thresholds = {name: tuple(sorted(values)) for name, values in found.items()}
     margins = {
         name: max(margin_frac * (values[-1] - values[0]), _margin_floor(spec, name))
@@ -128,6 +122,9 @@ class AdaptiveSampler:
         self._next_t = -math.inf
         self._last: dict[str, float] = {}
         self._last_t = math.nan
+        # Recent analysed values: speeds are measured over about one calm
+        # interval, not between adjacent frames, where landmark jitter dominates.
+        self._history: deque[tuple[float, dict[str, float]]] = deque()
 
     def wants(self, t_s: float) -> bool:
         """Should the frame at ``t_s`` be analysed?"""
@@ -142,11 +139,15 @@ class AdaptiveSampler:
         should then be analysed too, so the change is timed to the frame.
         """
         values = self._values(pose)
-        dt = pose.t_s - self._last_t if math.isfinite(self._last_t) else math.nan
-        near = not values or any(
-            self._near(name, value, self._last.get(name, math.nan), dt)
-            for name, value in values.items()
+        calm = self.plan.calm_interval_s
+        while self._history and pose.t_s - self._history[0][0] > calm and len(self._history) > 1:
+            self._history.popleft()
+        base_t, base = self._history[0] if self._history else (math.nan, {})
+        dt = pose.t_s - base_t
+        near = any(
+            self._near(name, value, base.get(name, math.nan), dt) for name, value in values.items()
         )
+        self._history.append((pose.t_s, values))
         crossed = math.isfinite(self._last_t) and (
             bool(values) != bool(self._last)
             or any(
@@ -176,13 +177,13 @@ class AdaptiveSampler:
                     out[f"{name}.{side}"] = value
         return out
 
-    def _near(self, key: str, value: float, previous: float, dt: float) -> bool:
+    def _near(self, key: str, value: float, earlier: float, dt: float) -> bool:
         name = key.rsplit(".", 1)[0]
         margin = self.plan.margins[name]
         # Where could the signal be by the next calm sample, at its current speed?
         reach = 0.0
-        if math.isfinite(previous) and dt > 0:
-            reach = abs(value - previous) / dt * self.plan.calm_interval_s
+        if math.isfinite(earlier) and dt > 0:
+            reach = abs(value - earlier) / dt * self.plan.calm_interval_s
         low, high = value - reach - margin, value + reach + margin
         return any(low <= t <= high for t in self.plan.thresholds[name])
 
