@@ -16,7 +16,6 @@ Writes ``benchmarks/results/accuracy.md`` and ``accuracy.json``:
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import tempfile
@@ -28,29 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from realclips import REALCLIPS, labelled_clips
 
 from formcheck.report.markdown import md_row
 
 ROOT = Path(__file__).resolve().parents[1]
-REALCLIPS = ROOT.parent / "shared" / "realclips"
 RESULTS = ROOT / "benchmarks" / "results"
-
-# Real-clip exercise folders → formcheck spec ids. Folders without a spec
-# (back extension on a bench, sit-ups, lunges...) are listed as not evaluated.
-REAL_SPEC = {
-    "squat": "squat",
-    "pushup": "push_up",
-    "bridge": "bridge",
-    "plank": "plank",
-    "hip_hinge": "hip_hinge",
-    "side_plank": "side_plank",
-    "bird_dog": "bird_dog",
-    "cat_cow": "cat_cow",
-    "knee_to_chest": "knee_to_chest",
-    "quad_stretch": "quad_stretch",
-    "wall_squat": "wall_squat",
-    "plank_shoulder_tap": "plank_shoulder_taps",
-}
 FAULT_TOLERANCE_S = 0.5
 
 
@@ -170,50 +152,8 @@ def _angle_errors(truth_angles: dict[str, list], result: dict[str, Any]) -> dict
     return out
 
 
-def real_jobs() -> tuple[list[dict[str, Any]], list[str]]:
-    """Labelled real clips with a spec, and the labelled ones left out (with why)."""
-    manifest = list(
-        csv.DictReader((REALCLIPS / "MANIFEST.tsv").open(encoding="utf-8"), delimiter="\t")
-    )
-    jobs, skipped = [], []
-    for row in manifest:
-        video = REALCLIPS / row["file"]
-        label = row["label_from_source"]
-        if label == "none" or not label:
-            continue
-        spec = REAL_SPEC.get(row["exercise"])
-        if spec is None:
-            skipped.append(
-                f"{row['file']} ({row['exercise']}: no formcheck spec for this exercise)"
-            )
-            continue
-        job: dict[str, Any] = {
-            "file": row["file"],
-            "exercise": spec,
-            "view": row["camera_view"],
-            "label": label,
-        }
-        labels = video.with_suffix(".labels.csv")
-        cycles = video.with_name(video.stem + ".cycles.npy")
-        if labels.exists():
-            with labels.open() as handle:
-                job["true_reps"] = sum(float(r["label"]) == 1.0 for r in csv.DictReader(handle))
-        elif cycles.exists():
-            job["true_reps"] = int(len(np.load(cycles)))
-        elif label.startswith("rep_count="):
-            job["true_reps"] = int(label.split("=")[1].split()[0].rstrip(";"))
-        low = label.lower()
-        if low.startswith(("correct", "good")):
-            job["form"] = "correct"
-        elif low.startswith(("wrong", "incorrect", "bad")):
-            job["form"] = "incorrect"
-        if "true_reps" in job or "form" in job:
-            jobs.append(job)
-    return jobs, skipped
-
-
 def real_rows(workers: int) -> tuple[list[dict[str, Any]], list[str]]:
-    jobs, skipped = real_jobs()
+    jobs, skipped = labelled_clips()
     with ProcessPoolExecutor(workers) as pool:
         results = list(
             pool.map(_safe_analyze, [(str(REALCLIPS / j["file"]), j["exercise"]) for j in jobs])

@@ -20,7 +20,6 @@ Writes ``benchmarks/results/batch_realtime.md`` and ``.json``.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from typing import Any
 import av
 import cv2
 import numpy as np
+from realclips import REALCLIPS, labelled_clips
 
 from formcheck.atomic import write_text_atomic
 from formcheck.batch import BatchOptions, local_plan, plan_jobs, run_batch
@@ -42,20 +42,8 @@ from formcheck.pipeline import AnalysisOptions
 from formcheck.report.markdown import md_table
 
 ROOT = Path(__file__).resolve().parents[1]
-REALCLIPS = ROOT.parent / "shared" / "realclips"
 SAMPLES = ROOT / "sample_videos"
 SIZE = (640, 480)
-REAL_SPEC = {
-    "squat": "squat",
-    "pushup": "push_up",
-    "bridge": "bridge",
-    "plank": "plank",
-    "hip_hinge": "hip_hinge",
-    "bird_dog": "bird_dog",
-    "cat_cow": "cat_cow",
-    "side_plank": "side_plank",
-    "wall_squat": "wall_squat",
-}
 
 
 def _letterbox(image: np.ndarray) -> np.ndarray:
@@ -76,11 +64,8 @@ def source_clips() -> dict[str, list[Path]]:
             truth.with_name(truth.name.replace(".truth.json", ".mp4"))
         )
     if REALCLIPS.is_dir():
-        with (REALCLIPS / "MANIFEST.tsv").open(encoding="utf-8") as handle:
-            for row in csv.DictReader(handle, delimiter="\t"):
-                spec = REAL_SPEC.get(row["exercise"])
-                if spec and row["label_from_source"] not in ("", "none"):
-                    clips[spec].append(REALCLIPS / row["file"])
+        for job in labelled_clips()[0]:
+            clips[job["exercise"]].append(REALCLIPS / job["file"])
     return clips
 
 

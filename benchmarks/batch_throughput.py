@@ -21,7 +21,6 @@ import datetime
 import json
 import math
 import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -31,8 +30,8 @@ from pathlib import Path
 import cv2
 import mediapipe as mp
 
-import formcheck
 from formcheck.batch import BatchOptions, default_workers, local_plan, plan_jobs, run_batch
+from formcheck.bench import machine_facts
 from formcheck.pipeline import AnalysisOptions
 
 RESULTS = Path(__file__).parent / "results"
@@ -88,26 +87,6 @@ def batch_run(folder: Path, workers: int, backend: str) -> tuple[int, float]:
     return frames, seconds
 
 
-def machine() -> dict[str, object]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores_usable": default_workers(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "mediapipe": mp.__version__,
-        "opencv": cv2.__version__,
-        "formcheck": formcheck.__version__,
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("clips", nargs="+", metavar="CLIP:EXERCISE")
@@ -140,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     record = {
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "machine": machine(),
+        "machine": machine_facts(),
         "clips": args.clips,
         "note": "machine shared with other work while measured; ratios are from one run",
         "results": rows,

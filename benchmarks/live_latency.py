@@ -27,18 +27,15 @@ import dataclasses
 import datetime
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
-import mediapipe as mp
 import numpy as np
 
-import formcheck
+from formcheck.bench import machine_facts
 from formcheck.live import LatestFrameReader, LiveLoop, ProgramRunner
 from formcheck.live.stats import LatencyHistogram
 from formcheck.pose import create_estimator
@@ -151,31 +148,13 @@ def memory_run(pose: PoseFrame, exercise: str, frames: int, fps: float = 30.0) -
     }
 
 
-def machine() -> dict[str, object]:
-    cpu = platform.processor() or "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return {
-        "cpu": cpu,
-        "cores_usable": len(os.sched_getaffinity(0)),
-        "load_avg_1min_at_start": os.getloadavg()[0],
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "mediapipe": mp.__version__,
-        "opencv": cv2.__version__,
-        "formcheck": formcheck.__version__,
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("clip", type=Path)
     parser.add_argument("exercise")
     parser.add_argument("--memory-frames", type=int, default=36_000)
     args = parser.parse_args(argv)
-    facts = machine()
+    facts = machine_facts()
     with open_source(args.clip) as source:
         info = source.info
     inference, first_pose = inference_only(args.clip)

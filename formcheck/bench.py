@@ -32,6 +32,7 @@ import av
 import cv2
 import numpy as np
 
+import formcheck
 from formcheck.engine import Engine
 from formcheck.filters import StreamingSmoother
 from formcheck.pose import create_estimator
@@ -70,7 +71,8 @@ def latency_stats(samples_s: list[float]) -> dict[str, float]:
 
 
 def machine_facts() -> dict[str, Any]:
-    """CPU, cores, library versions and thread settings, for the results header."""
+    """CPU, cores, load, library versions and thread settings, for results headers
+    (a benchmark run on a loaded machine says so)."""
     import mediapipe
     import scipy
 
@@ -92,9 +94,11 @@ def machine_facts() -> dict[str, Any]:
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
+        "load_avg_1min": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "versions": {
+            "formcheck": formcheck.__version__,
             "mediapipe": mediapipe.__version__,
             "numpy": np.__version__,
             "opencv": cv2.__version__,
