@@ -209,8 +209,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options shared by ``analyze`` and ``batch`` (one AnalysisOptions field each)."""
+def _add_backend_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--backend",
         choices=["tasks", "legacy"],
@@ -218,6 +217,11 @@ def _add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
         help="pose backend (default: %(default)s)",
     )
     parser.add_argument("--model", help="a .task pose model file for the tasks backend")
+
+
+def _add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by ``analyze`` and ``batch`` (one AnalysisOptions field each)."""
+    _add_backend_arguments(parser)
     parser.add_argument(
         "--cutoff-hz",
         type=float,
@@ -344,13 +348,7 @@ See docs/batch.md.""",
         action="store_true",
         help="also save the annotated video (not stored by default, for privacy)",
     )
-    live.add_argument(
-        "--backend",
-        choices=["tasks", "legacy"],
-        default="tasks",
-        help="pose backend (default: %(default)s)",
-    )
-    live.add_argument("--model", help="a .task pose model file for the tasks backend")
+    _add_backend_arguments(live)
     live.set_defaults(func=_cmd_live)
 
     specs = sub.add_parser("specs", help="list, show or validate exercise specs")
