@@ -173,7 +173,7 @@ def test_write_clip_roundtrip(small_squat, tmp_path) -> None:
         times = [float(f.time) for f in container.decode(video=0)]
     np.testing.assert_allclose(times, small_squat.t_s, atol=1e-6)
     saved = json.loads(truth.read_text())
-    assert saved["schema"] == "formcheck-truth/1"
+    assert saved["schema"] == "formcheck-truth/2"
     assert saved["reps"]["total"] == 1
     assert not list(tmp_path.glob("*.tmp"))
 
@@ -185,3 +185,38 @@ def test_mediapipe_finds_the_mannequin_joints() -> None:
     assert missed == 0
     for part in ("hip", "knee", "ankle", "shoulder"):
         assert errors[f"right_{part}"] < 20.0
+
+
+@pytest.mark.parametrize(
+    ("mask", "min_s", "clear_s", "expected"),
+    [
+        ([], 0.5, 0.3, []),
+        ([1, 1, 1, 0, 0, 0, 0, 0, 0, 0], 0.5, 0.3, [0] * 10),  # 0.2 s blip: no fault
+        ([1] * 6 + [0] * 4, 0.5, 0.3, [1] * 6 + [0] * 4),  # 0.5 s: a fault
+        ([1, 1, 1, 0, 1, 1, 1, 0, 0, 0], 0.5, 0.3, [1] * 7 + [0] * 3),  # a 0.1 s gap merges
+        ([1, 1, 1, 0, 0, 0, 0, 1, 1, 1], 0.5, 0.3, [0] * 10),  # a 0.3 s gap does not
+    ],
+)
+def test_truth_faults_need_the_spec_persistence(mask, min_s, clear_s, expected) -> None:
+    from formcheck.synth.truth import persistent
+
+    t_s = np.arange(len(mask)) * 0.1
+    got = persistent(np.array(mask, dtype=bool), t_s, min_s, clear_s)
+    assert got.tolist() == [bool(v) for v in expected]
+
+
+@pytest.mark.parametrize(
+    ("exercise", "fault"),
+    [("bridge", "incomplete_lift"), ("bird_dog", "arm_below_horizontal")],
+)
+def test_attempts_short_of_the_peak_are_not_reps(exercise: str, fault: str) -> None:
+    clip = make_clip(exercise, fault, reps=2, seed=3)
+    assert clip.truth["reps"]["total"] == 0 and clip.truth["rep_intervals"] == []
+    assert [a["counted"] for a in clip.truth["attempts"]] == [False, False]
+    assert {f["id"] for f in clip.truth["faults"]} == {fault}
+
+
+def test_press_up_holds_the_handout_10_s() -> None:
+    clip = make_clip("prone_press_up", reps=1, seed=3)
+    (hold,) = clip.truth["holds"]
+    assert hold["duration_s"] >= 10.0 and clip.truth["faults"] == []

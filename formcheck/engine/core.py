@@ -28,11 +28,25 @@ from formcheck.engine.results import (
     SessionResult,
     TargetsResult,
 )
-from formcheck.engine.session import SessionStates, judge_frame
+from formcheck.engine.session import WARNING_MIN_SHARE, SessionStates, judge_frame
 from formcheck.engine.side import SideSelector
 from formcheck.engine.signals import SIDES, SignalEvaluator, all_of
+from formcheck.landmarks import LANDMARK_NAMES
 from formcheck.specs.schema import ExerciseSpec
 from formcheck.types import PoseFrame
+
+
+def judged_landmarks(required: set[int], view: str, near_side: str | None) -> set[int]:
+    """The landmarks a frame must show to be judged in frame.
+
+    Side-on, the far side's limbs are always occluded, so a side-view spec needs
+    only the landmarks of the side facing the camera (``near_side``) and the
+    midline; a front view sees both sides and needs every landmark it reads.
+    """
+    if view != "side" or near_side is None:
+        return required
+    far = "right_" if near_side == "left" else "left_"
+    return {i for i in required if not LANDMARK_NAMES[i].startswith(far)}
 
 
 @dataclass
@@ -82,7 +96,10 @@ class Engine:
             keys = (fixed,) if fixed else ("facing",)
         self._selector = SideSelector(None if spec.per_side else fixed, session.side_switch_s)
         self._evaluator = SignalEvaluator(spec, session.visibility_min)
-        self._states = SessionStates(session.leave_after_s)
+        self._key_signals = self._pick_key_signals()
+        self._states = SessionStates(
+            session.leave_after_s, not self._evaluator.view_independent(self._key_signals)
+        )
         self._cues = CueThrottle(session.cue_display_s)
         frame_rules = [rule for rule in spec.faults if rule.scope == "frame"]
         hold = spec.hold
@@ -109,7 +126,10 @@ class Engine:
         self._values: dict[str, SeriesBuffer] = {}
         self._last_progress_s = math.nan
         self._sides_seen: Counter[str] = Counter()
-        self._key_signals = self._pick_key_signals()
+        # Per frame rule id: exercising frames in the rule's phase, and how many of
+        # them it could not judge (a landmark it reads unseen).
+        self._fault_frames: Counter[str] = Counter()
+        self._fault_unknown: Counter[str] = Counter()
         self.status: EngineStatus
         self._refresh_status(math.nan, {})
 
@@ -184,7 +204,11 @@ class Engine:
         sides = [s for s in (self._track_side(track) for track in self._tracks) if s]
         judgement = judge_frame(
             pose,
-            self._evaluator.required_landmarks(sides),
+            judged_landmarks(
+                self._evaluator.required_landmarks(sides, self._key_signals),
+                self.spec.camera.view,
+                side,
+            ),
             self.spec.camera.view,
             self.spec.session.visibility_min,
             self.spec.session.side_view_max_width,
@@ -247,9 +271,11 @@ class Engine:
                     events.append(Event("hold_start", t, data))
         for tracker in track.faults:
             rule = tracker.rule
-            offending = (
-                all_of(rule.when, values) if self._phase_matches(rule.phase, track) else False
-            )
+            in_phase = self._phase_matches(rule.phase, track)
+            offending = all_of(rule.when, values) if in_phase else False
+            if in_phase and self._states.active:
+                self._fault_frames[rule.id] += 1
+                self._fault_unknown[rule.id] += offending is None
             label = side if rule.each_side or len(self._tracks) == 1 else "both"
             ended_fault, started = tracker.update(t, offending, label)
             if ended_fault is not None:
@@ -259,6 +285,18 @@ class Engine:
                 events.append(Event("fault_start", t, span.to_dict()))
                 events += self._offer_cue(t, span, rule.cooldown_s)
         return events
+
+    def _unchecked_faults(self) -> list[str]:
+        """Warnings for frame rules that could not be judged in many exercising frames."""
+        out = []
+        for rule_id, frames in self._fault_frames.items():
+            share = self._fault_unknown[rule_id] / frames
+            if share >= WARNING_MIN_SHARE:
+                out.append(
+                    f"{rule_id} not checked in {share:.0%} of exercising frames "
+                    "(a landmark it needs was not visible)"
+                )
+        return out
 
     def _end_fault(self, t: float, span: FaultSpan) -> list[Event]:
         self._faults.append(span)
@@ -366,7 +404,7 @@ class Engine:
             faults=tuple(sorted(self._faults, key=lambda f: (f.start_s, f.id))),
             cues=tuple(self._cue_log),
             states=tuple(self._states.spans()),
-            warnings=tuple(self._states.warnings(self.spec.camera.view)),
+            warnings=(*self._states.warnings(self.spec.camera.view), *self._unchecked_faults()),
             targets=TargetsResult(
                 reps=targets.reps,
                 hold_s=targets.hold_s,

@@ -4,6 +4,8 @@ Each frame is first judged on its own (:func:`judge_frame`): nobody there, not
 fully in frame, the wrong camera view, or fine. The session leaves an active state
 (exercising, resting, set_complete) only after the problem has lasted
 ``leave_after_s``, so a dropped frame does not interrupt a set; it enters one at once.
+A wrong view stops the session only when the exercise is measured in the image
+plane; one measured in world space is analysed and the view is only reported.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from formcheck.landmarks import BODY_CORE, INDEX
 from formcheck.types import PoseFrame
 
 FrameJudgement = Literal["no_person", "not_visible", "wrong_view", "ok"]
+WARNING_MIN_SHARE = 0.05  # a data-quality problem is reported from this share of frames
 
 _CORE = [INDEX[name] for name in BODY_CORE]
 _SHOULDERS = (INDEX["left_shoulder"], INDEX["right_shoulder"])
@@ -67,10 +70,13 @@ class SessionStates:
 
     Args:
         leave_after_s: a frame problem must last this long to leave an active state.
+        view_matters: a wrong camera view is a frame problem; False counts it in
+            the warnings only.
     """
 
-    def __init__(self, leave_after_s: float) -> None:
+    def __init__(self, leave_after_s: float, view_matters: bool) -> None:
         self._leave_after_s = leave_after_s
+        self._view_matters = view_matters
         self.state: str | None = None
         self._since_s = math.nan
         self._problem_since_s = math.nan
@@ -88,7 +94,7 @@ class SessionStates:
         """
         self.judgements[judgement] += 1
         self._last_s = t_s
-        if judgement == "ok":
+        if judgement == "ok" or (judgement == "wrong_view" and not self._view_matters):
             self._problem_since_s = math.nan
             wanted = active_state
         else:
@@ -118,7 +124,7 @@ class SessionStates:
         return [*self._spans, StateSpan(self.state, self._since_s, self._last_s)]
 
     def warnings(self, view: str) -> list[str]:
-        """Data-quality warnings from the frame judgements (5 % of frames or more)."""
+        """Data-quality warnings from the frame judgements (``WARNING_MIN_SHARE`` or more)."""
         total = sum(self.judgements.values())
         if total == 0:
             return ["no frames were analysed"]
@@ -134,6 +140,6 @@ class SessionStates:
         out = []
         for key, text in messages.items():
             share = self.judgements[key] / total
-            if share >= 0.05:
+            if share >= WARNING_MIN_SHARE:
                 out.append(text.format(share))
         return out

@@ -73,9 +73,30 @@ class SignalEvaluator:
             for side in SIDES
         }
 
-    def required_landmarks(self, sides: Iterable[str]) -> set[int]:
-        """Indices of every landmark the signals read on ``sides``."""
-        return {i for side in sides for ids in self._indices[side].values() for i in ids}
+    def required_landmarks(
+        self, sides: Iterable[str], signals: Iterable[str] | None = None
+    ) -> set[int]:
+        """Indices of the landmarks that ``signals`` (default: every signal) read on
+        ``sides``; a ``min``/``max`` signal reads its members' landmarks."""
+        names = set(self._signals if signals is None else signals)
+        for name in list(names):
+            signal = self._signals[name]
+            if isinstance(signal, Extremum):
+                names.discard(name)
+                names.update(signal.of)
+        return {i for side in sides for name in names for i in self._indices[side][name]}
+
+    def view_independent(self, signals: Iterable[str]) -> bool:
+        """True when ``signals`` (a ``min``/``max`` through its members) are all
+        measured in world space, which does not depend on the camera's viewpoint."""
+        names = list(signals)
+        while names:
+            signal = self._signals[names.pop()]
+            if isinstance(signal, Extremum):
+                names += signal.of
+            elif signal.space != "world":
+                return False
+        return True
 
     def evaluate(self, pose: PoseFrame, side: str) -> dict[str, float]:
         """Every signal's value on ``pose`` for ``side``; NaN where a landmark is unseen."""

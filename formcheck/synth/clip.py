@@ -20,6 +20,7 @@ import numpy as np
 
 from formcheck.kinematics import visible_side
 from formcheck.landmarks import INDEX, MIRROR, NUM_LANDMARKS
+from formcheck.specs import load_spec
 from formcheck.synth.camera import Camera, frame_subject
 from formcheck.synth.motions import MOTIONS
 from formcheck.synth.skeleton import Body, forward_kinematics
@@ -27,6 +28,7 @@ from formcheck.synth.timeline import Request, Script, sway
 from formcheck.synth.truth import (
     TRUTH_SCHEMA,
     count_reps,
+    counted_reps,
     exercise_signals,
     find_faults,
     find_holds,
@@ -35,7 +37,12 @@ from formcheck.synth.truth import (
 )
 from formcheck.types import PoseFrame
 
-VIEW_AZIMUTH_DEG: dict[str, float] = {"side": 0.0, "oblique": 30.0, "front": 90.0}
+VIEW_AZIMUTH_DEG: dict[str, float] = {
+    "side": 0.0,
+    "oblique": 30.0,
+    "front_oblique": 55.0,
+    "front": 90.0,
+}
 OCCLUDED_VISIBILITY = 0.75
 OCCLUSION_DEPTH_M = 0.05
 
@@ -50,7 +57,7 @@ class SynthClip:
         t_s: (T,) frame times in seconds.
         joints3d: (T, 33, 3) landmark positions, scene metres (Y up, floor y = 0).
         camera: the camera that films the clip.
-        truth: the JSON-serialisable ground truth (schema ``formcheck-truth/1``).
+        truth: the JSON-serialisable ground truth (schema ``formcheck-truth/2``).
         body: body proportions.
         rig: per-frame extra geometry for the renderer: ``head_centre`` (T, 3),
             ``neck`` (T, 3), ``head_rot``/``trunk_rot``/``pelvis_rot`` (T, 3, 3).
@@ -92,8 +99,8 @@ def make_clip(
         fault: a fault id the exercise supports, or None.
         seed: seed of the numpy Generator behind tempo, depth jitter and sway.
         fps: frame rate.
-        view: "side", "oblique" (30° towards the front) or "front"; defaults to
-            the exercise's intended view.
+        view: "side", "oblique" (30° towards the front), "front_oblique" (55°) or
+            "front"; defaults to the exercise's intended view.
         facing: "right" or "left": which way the person faces in the image
             (lying supine: where the feet point; side plank: where the head points).
         reps: repetitions (rep exercises); default per exercise.
@@ -242,9 +249,11 @@ def _truth(
     vis = _visibility(clip)
     depth = clip.camera.to_camera(clip.joints3d)[..., 2]
     side = visible_side(vis, depth)
-    sig = exercise_signals(clip.exercise, px, side)
+    sig = exercise_signals(clip.exercise, px, clip.joints3d, side)
     holds = find_holds(clip.exercise, sig, clip.t_s)
-    faults = find_faults(clip.exercise, sig, clip.t_s, script.reps, script.active, holds)
+    counted = counted_reps(clip.exercise, sig, clip.t_s, script.reps)
+    spec = load_spec(clip.exercise)
+    faults = find_faults(spec, sig, clip.t_s, script.reps, counted, script.active)
     angles: dict[str, list[float | None]] = {"t_s": rounded(clip.t_s, 6)}
     angles |= {name: rounded(v) for name, v in joint_angles(px).items()}
     return {
@@ -261,9 +270,18 @@ def _truth(
         "near_side": side,
         "camera": clip.camera.as_dict(),
         "body": clip.body.as_dict(),
-        "reps": count_reps(script.reps),
+        "reps": count_reps(counted),
         "rep_intervals": [
             {"start_s": round(r.start_s, 4), "end_s": round(r.end_s, 4), "side": r.side}
+            for r in counted
+        ],
+        "attempts": [
+            {
+                "start_s": round(r.start_s, 4),
+                "end_s": round(r.end_s, 4),
+                "side": r.side,
+                "counted": r in counted,
+            }
             for r in script.reps
         ],
         "active": [{"start_s": round(a, 4), "end_s": round(b, 4)} for a, b in script.active],

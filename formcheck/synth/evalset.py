@@ -2,7 +2,8 @@
 
 ``generate_evalset(out_dir, n)`` covers every exercise correct and with each of
 its faults, then adds further correct and faulty variants until ``n`` clips,
-varying camera side (facing left/right), view (side or ~30° oblique), camera
+varying camera side (facing left/right), view (side or ~30° oblique; the front and
+front-diagonal exercises keep their view), camera
 height and distance, body height and build, and seeds. Cases depend only on
 ``seed``, so the set is reproducible. Writes ``NAME.mp4`` + ``NAME.truth.json``
 per case and an ``index.json`` listing them.
@@ -25,6 +26,9 @@ from formcheck.synth.clip import make_clip
 from formcheck.synth.motions import MOTIONS
 from formcheck.synth.skeleton import Body
 from formcheck.synth.video import write_clip
+
+# Exercises filmed from the front or front-diagonal keep their view (side views vary).
+NATIVE_VIEWS: dict[str, str] = {"side_plank": "front", "plank_shoulder_taps": "front_oblique"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +59,8 @@ def plan_evalset(n: int = 40, seed: int = 0) -> list[EvalCase]:
     cases = []
     for k, (exercise, fault) in enumerate(order[:n]):
         motion = MOTIONS[exercise]
-        native_front = exercise == "side_plank"
-        view = "front" if native_front else ("oblique" if rng.random() < 0.3 else "side")
+        oblique = rng.random() < 0.3
+        view = NATIVE_VIEWS.get(exercise) or ("oblique" if oblique else "side")
         floor = exercise not in ("squat", "hip_hinge", "wall_squat", "quad_stretch")
         cases.append(
             EvalCase(

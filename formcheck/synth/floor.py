@@ -272,8 +272,8 @@ def bird_dog(req: Request) -> Script:
         }
         return _quadruped(
             body,
-            tau=tau0 + (13.0 * ext if drop else 0.0) + 0.8 * c["sway_a"],
-            tilt=32.0 * ext if drop else 0.0,
+            tau=tau0 + (21.0 * ext if drop else 0.0) + 0.8 * c["sway_a"],
+            tilt=48.0 * ext if drop else 0.0,
             wrist_x=wrist_x,
             arm=arm,
             leg=leg,

@@ -101,7 +101,8 @@ def _tap(body: Body, pose: Pose, side: str, progress: float) -> Pose:
     sign = SIDE_SIGN[side]
     other = "right" if side == "left" else "left"
     floor = landmark(body, pose, f"{side}_wrist")
-    target = landmark(body, pose, f"{other}_shoulder") + k * np.array([0.0, -0.07, 0.06 * sign])
+    # on the front of the shoulder (towards the head), outside the body, not inside the joint
+    target = landmark(body, pose, f"{other}_shoulder") + k * np.array([0.075, -0.02, 0.03 * sign])
     wrist = (1.0 - progress) * floor + progress * target
     wrist[1] += 0.1 * k * np.sin(np.pi * progress)
     builder = PoseBuilder.from_pose(body, pose)
@@ -152,7 +153,9 @@ def plank(req: Request) -> Script:
 
 
 def plank_shoulder_taps(req: Request) -> Script:
-    """High plank with alternating shoulder taps (left hand first); plank faults apply."""
+    """High plank with alternating shoulder taps (left hand first), filmed from the
+    front-diagonal (before the head, 35° round to the side) so both hands are seen;
+    hips level and still."""
     rng, body = req.rng, req.body
     offset = _plank_offset(req)
     tl = Timeline({"offset": -0.2, "left": 0.0, "right": 0.0})
@@ -187,7 +190,7 @@ def plank_shoulder_taps(req: Request) -> Script:
             pose = _tap(body, pose, side, c[side])
         return pose
 
-    return Script(tl, posture, reps, [(start, end)])
+    return Script(tl, posture, reps, [(start, end)], view="front_oblique")
 
 
 def push_up(req: Request) -> Script:
@@ -219,16 +222,18 @@ def push_up(req: Request) -> Script:
 
 
 def prone_press_up(req: Request) -> Script:
-    """Prone press-up: hips stay down, trunk rises to ~36° and holds ~2 s."""
+    """Prone press-up: hips stay down, trunk rises to ~36° and holds 10-10.6 s (the
+    handout's 10 s); fault ``short_hold`` lowers after 1.8-2.6 s."""
     rng, body = req.rng, req.body
     k = body.height_m / 1.72
+    hold_s = (1.8, 2.6) if req.fault == "short_hold" else (10.0, 10.6)
     tl = Timeline({"trunk": 2.0})
     tl.wait(float(rng.uniform(1.0, 1.5)))
     reps: list[Rep] = []
     for i in range(req.reps):
         top = float(rng.uniform(32.0, 40.0))
         reps.append(
-            rep(tl, rng, {"trunk": top}, {"trunk": float(rng.uniform(1.0, 3.0))}, hold_s=(1.8, 2.6))
+            rep(tl, rng, {"trunk": top}, {"trunk": float(rng.uniform(1.0, 3.0))}, hold_s=hold_s)
         )
         pause_between(tl, rng, i + 1, req.reps)
     tl.wait(1.0)

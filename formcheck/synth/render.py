@@ -70,12 +70,15 @@ class Look:
 
 
 # Limb capsules: (first point, second point, radius at first, radius at second, material),
-# radii in metres for a 1.72 m average build.
+# radii in metres for a 1.72 m average build. T-shirt sleeves end at ``SLEEVE`` of the
+# upper arm: the rest of the arm is skin, as on a patient exercising in a T-shirt.
+SLEEVE = 0.4
 _LIMBS: tuple[tuple[str, str, float, float, str], ...] = tuple(
     item
     for side in ("left", "right")
     for item in (
-        (f"{side}_shoulder", f"{side}_elbow", 0.052, 0.043, "shirt"),
+        (f"{side}_shoulder", f"{side}_sleeve", 0.052, 0.05, "shirt"),
+        (f"{side}_sleeve", f"{side}_elbow", 0.044, 0.041, "skin"),
         (f"{side}_elbow", f"{side}_wrist", 0.040, 0.031, "skin"),
         (f"{side}_wrist", f"{side}_hand", 0.034, 0.03, "skin"),
         (f"{side}_hip", f"{side}_knee", 0.085, 0.058, "pants"),
@@ -150,6 +153,8 @@ class MannequinRenderer:
             "head_centre": self.clip.rig["head_centre"],
         }
         for side in ("left", "right"):
+            shoulder, elbow = j[:, INDEX[f"{side}_shoulder"]], j[:, INDEX[f"{side}_elbow"]]
+            extra[f"{side}_sleeve"] = shoulder + SLEEVE * (elbow - shoulder)
             hand = 0.5 * (j[:, INDEX[f"{side}_index"]] + j[:, INDEX[f"{side}_pinky"]])
             extra[f"{side}_hand"] = j[:, INDEX[f"{side}_wrist"]] + 0.75 * (
                 hand - j[:, INDEX[f"{side}_wrist"]]

@@ -41,7 +41,7 @@ SAMPLES: tuple[Sample, ...] = (
     ),
     Sample(
         "plank_shoulder_taps",
-        "High plank with 6 alternating shoulder taps (3 per side), side view facing left.",
+        "High plank with 6 alternating shoulder taps (3 per side), front-diagonal view.",
         "plank_shoulder_taps",
         reps=6,
         facing="left",
@@ -66,10 +66,10 @@ SAMPLES: tuple[Sample, ...] = (
     ),
     Sample(
         "bird_dog",
-        "Bird dog, 4 alternating reps (left arm first) with ~2.5 s holds, oblique view.",
+        "Bird dog, 4 alternating reps (left arm first) with ~2.5 s holds, side view facing left.",
         "bird_dog",
         reps=4,
-        view="oblique",
+        facing="left",
         seed=5,
     ),
     Sample(
@@ -96,7 +96,7 @@ def write_samples(out_dir: str | Path) -> list[Path]:
         "",
         "Synthetic clips rendered by `formcheck.synth` (a shaded mannequin, not a real",
         "person). Each `NAME.mp4` (H.264, 640×480, 30 fps) has a `NAME.truth.json` with",
-        "the exact ground truth (schema `formcheck-truth/1`: reps, rep intervals, holds,",
+        "the exact ground truth (schema `formcheck-truth/2`: reps, rep intervals, attempts, holds,",
         "faults and per-frame true joint angles). Regenerate them all with:",
         "",
         "```",

@@ -105,7 +105,7 @@ class Script:
         reps: the scripted repetitions.
         active: (start_s, end_s) windows of the exercise proper (rep windows or
             the held phase); faults are only reported inside them.
-        view: the camera view the exercise is meant for ("side" or "front").
+        view: the camera view the exercise is meant for (a ``clip.VIEW_AZIMUTH_DEG`` key).
         handles_facing: True if ``posture`` itself mirrors for ``facing``
             (otherwise the clip is turned 180° about the vertical for "left").
         props: scene props the renderer should draw (e.g. ``{"wall_x": -0.2}``).

@@ -11,9 +11,18 @@ Rules (documented once, here):
   exercises stretches shorter than 1 s are dropped (the transition of a piked
   plank crosses the band briefly); top holds of rep exercises (bridge,
   bird dog, press-up) are all kept, so a short hold is visible.
+* ``reps``: the scripted attempts that reach the exercise's peak band (its top
+  hold band, e.g. bridge hip > 160, bird dog arm and leg above -15). An attempt
+  that falls short is not a rep (docs/EXERCISES.md); it stays in ``attempts``
+  and its fault (``incomplete_lift``, ``arm_below_horizontal``, ...) stays.
 * ``faults``: frames (or reps, for rep-level faults) beyond the fault threshold,
-  only inside the script's active windows (rep windows or the held phase), so
-  getting into and out of position is never a fault.
+  only inside the script's active windows (rep windows or the held phase; from
+  the first rep to the last for a rule of phase ``any``), so getting into and
+  out of position is never a fault. A frame fault must persist
+  as the spec's rule requires (its ``min_duration_s``; runs closer than its
+  ``clear_s`` merge), read from the loaded spec, so a blip the engine rightly
+  ignores is not a true fault. Hold-time rep faults (``short_hold``) apply the
+  spec's rule to each counted rep's time in its top band.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.engine.signals import all_of
 from formcheck.kinematics import (
     forward_offset,
     joint_angle,
@@ -32,9 +42,10 @@ from formcheck.kinematics import (
     segment_inclination,
 )
 from formcheck.landmarks import INDEX
+from formcheck.specs.schema import ExerciseSpec
 from formcheck.synth.timeline import Rep
 
-TRUTH_SCHEMA = "formcheck-truth/1"
+TRUTH_SCHEMA = "formcheck-truth/2"
 MIN_HOLD_S = 1.0
 
 Signals = dict[str, np.ndarray]
@@ -60,17 +71,21 @@ def joint_angles(px: np.ndarray) -> Signals:
     return out
 
 
-def exercise_signals(exercise: str, px: np.ndarray, side: str) -> Signals:
+def exercise_signals(exercise: str, px: np.ndarray, world: np.ndarray, side: str) -> Signals:
     """The primary and fault signals of ``exercise`` (conventions of EXERCISES.md).
 
     Args:
         exercise: exercise id.
         px: (T, 33, 2) pixel coordinates.
+        world: (T, 33, 3) scene coordinates in metres (world-space signals).
         side: the body side nearer the camera.
     """
 
     def p(name: str, s: str = side) -> np.ndarray:
         return _pt(px, f"{s}_{name}")
+
+    def w(name: str, s: str) -> np.ndarray:
+        return _pt(world, f"{s}_{name}")
 
     sig: Signals = {}
     body_line = line_offset(p("hip"), p("shoulder"), p("ankle"))
@@ -83,13 +98,16 @@ def exercise_signals(exercise: str, px: np.ndarray, side: str) -> Signals:
         )
     if exercise == "push_up":
         sig["elbow"] = joint_angle(p("shoulder"), p("elbow"), p("wrist"))
-    if exercise in ("push_up", "plank", "plank_shoulder_taps", "side_plank"):
+    if exercise in ("push_up", "plank", "side_plank"):
         sig["body_line"] = body_line
         sig["body_elevation"] = segment_elevation(p("ankle"), p("shoulder"))
     if exercise == "plank_shoulder_taps":
         for s in ("left", "right"):
             sig[f"{s}_tap"] = normalised_distance(
-                p("wrist", s), p("shoulder", _other(s)), p("shoulder"), p("hip")
+                p("wrist", s),
+                p("shoulder", _other(s)),
+                p("shoulder", "left"),
+                p("shoulder", "right"),
             )
     if exercise == "bridge":
         sig["hip"] = joint_angle(p("shoulder"), p("hip"), p("knee"))
@@ -105,6 +123,18 @@ def exercise_signals(exercise: str, px: np.ndarray, side: str) -> Signals:
     if exercise == "quad_stretch":
         for s in ("left", "right"):
             sig[f"{s}_knee"] = joint_angle(p("hip", s), p("knee", s), p("ankle", s))
+    if exercise == "pigeon_pose":
+        for s in ("left", "right"):
+            sig[f"{s}_knee_world"] = joint_angle(w("hip", s), w("knee", s), w("ankle", s))
+    if exercise == "figure_four_stretch":
+        for s in ("left", "right"):
+            sig[f"{s}_crossed"] = normalised_distance(
+                w("ankle", s), w("knee", _other(s)), w("hip", s), w("knee", s)
+            )
+    if exercise == "decompression_position":
+        sig["hip"] = joint_angle(p("shoulder"), p("hip"), p("knee"))
+        sig["knee"] = joint_angle(p("hip"), p("knee"), p("ankle"))
+        sig["trunk_elevation"] = segment_elevation(p("hip"), p("shoulder"))
     if exercise == "knee_to_chest":
         for s in ("left", "right"):
             sig[f"{s}_hip"] = joint_angle(p("shoulder", s), p("hip", s), p("knee", s))
@@ -146,6 +176,21 @@ HOLD_RULES: dict[str, HoldRule] = {
     "quad_stretch": lambda s: [(side, s[f"{side}_knee"] < 60) for side in ("left", "right")],
     "knee_to_chest": lambda s: [(side, s[f"{side}_hip"] < 75) for side in ("left", "right")],
     "prone_press_up": lambda s: [(None, s["trunk_elevation"] > 20)],
+    "pigeon_pose": lambda s: [
+        (f, (s[f"{f}_knee_world"] < 110) & (s[f"{_other(f)}_knee_world"] > 140))
+        for f in ("left", "right")
+    ],
+    "figure_four_stretch": lambda s: [(x, s[f"{x}_crossed"] < 0.5) for x in ("left", "right")],
+    "decompression_position": lambda s: [
+        (
+            None,
+            (s["hip"] >= 70)
+            & (s["hip"] <= 115)
+            & (s["knee"] >= 70)
+            & (s["knee"] <= 115)
+            & (np.abs(s["trunk_elevation"]) <= 20),
+        )
+    ],
 }
 # Rep exercises whose top holds are reported however short they are.
 TOP_HOLDS = frozenset({"bridge", "bird_dog", "prone_press_up"})
@@ -156,9 +201,8 @@ FRAME_FAULTS: dict[tuple[str, str], FrameRule] = {
     ("push_up", "hip_sag"): lambda s: s["body_line"] < -0.06,
     ("plank", "hip_sag"): lambda s: s["body_line"] < -0.05,
     ("plank", "hip_pike"): lambda s: s["body_line"] > 0.06,
-    ("plank_shoulder_taps", "hip_sag"): lambda s: s["body_line"] < -0.05,
-    ("plank_shoulder_taps", "hip_pike"): lambda s: s["body_line"] > 0.06,
     ("side_plank", "hip_sag"): lambda s: s["body_line"] < -0.06,
+    ("wall_squat", "too_shallow"): lambda s: (s["knee"] > 105) & (s["knee"] < 150),
     ("wall_squat", "knees_past_toes"): lambda s: s["knee_forward"] > 0.08,
     ("wall_squat", "back_off_wall"): lambda s: s["trunk_inclination"] > 15,
     ("bridge", "backbend"): lambda s: s["bridge_line"] > 0.06,
@@ -208,33 +252,97 @@ def find_holds(exercise: str, sig: Signals, t_s: np.ndarray) -> list[dict[str, A
     return sorted(holds, key=lambda h: float(h["start_s"]))
 
 
+def persistent(mask: np.ndarray, t_s: np.ndarray, min_s: float, clear_s: float) -> np.ndarray:
+    """``mask`` as a fault tracker sees it: runs separated by fewer than ``clear_s``
+    of clear frames merge, and only runs lasting ``min_s`` (first to last frame) remain."""
+    out = np.zeros(len(mask), dtype=bool)
+    runs: list[list[int]] = []
+    m = np.concatenate([[False], np.asarray(mask, dtype=bool), [False]])
+    edges = np.flatnonzero(np.diff(m.astype(np.int8)))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if runs and t_s[a - 1] - t_s[runs[-1][1] + 1] < clear_s:
+            runs[-1][1] = b - 1
+        else:
+            runs.append([a, b - 1])
+    for a, b in runs:
+        if t_s[b] - t_s[a] >= min_s - 1e-9:
+            out[a : b + 1] = True
+    return out
+
+
+def _peak_masks(exercise: str, sig: Signals) -> dict[str | None, np.ndarray] | None:
+    """Per side (None: the exercise has no sides), the frames inside the peak band;
+    None for exercises whose every scripted attempt reaches its peak."""
+    if exercise not in TOP_HOLDS:
+        return None
+    return dict(HOLD_RULES[exercise](sig))
+
+
+def counted_reps(exercise: str, sig: Signals, t_s: np.ndarray, reps: list[Rep]) -> list[Rep]:
+    """The scripted attempts that reach the peak band (see the module rules)."""
+    masks = _peak_masks(exercise, sig)
+    if masks is None:
+        return list(reps)
+    return [r for r in reps if np.any(masks[r.side][_rep_mask(t_s, r)])]
+
+
+def _hold_faults(
+    spec: ExerciseSpec, sig: Signals, t_s: np.ndarray, counted: list[Rep]
+) -> list[tuple[str, float, float]]:
+    """Rep-scope faults on the time each counted rep spends in its peak band."""
+    masks = _peak_masks(spec.id, sig)
+    if masks is None or spec.reps is None:
+        return []
+    rules = [
+        rule
+        for rule in spec.faults
+        if rule.scope in ("rep", "attempt")
+        and all(c.metric in ("hold_s", "hold_shortfall_s") for c in rule.when)
+    ]
+    found = []
+    for r in counted:
+        held = sum(b - a for a, b in intervals(masks[r.side] & _rep_mask(t_s, r), t_s))
+        metrics = {"hold_s": held, "hold_shortfall_s": max(0.0, spec.reps.peak_hold_s - held)}
+        found += [(rule.id, r.start_s, r.end_s) for rule in rules if all_of(rule.when, metrics)]
+    return found
+
+
 def find_faults(
-    exercise: str,
+    spec: ExerciseSpec,
     sig: Signals,
     t_s: np.ndarray,
     reps: list[Rep],
+    counted: list[Rep],
     active: list[tuple[float, float]],
-    holds: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
-    """Every fault of ``exercise`` present in the true geometry (any injected or not)."""
+    """Every fault of ``spec``'s exercise present in the true geometry (any injected or not).
+
+    Args:
+        spec: the loaded exercise spec (fault persistence and hold rules).
+        sig: the exercise's true signals.
+        t_s: frame times.
+        reps: every scripted attempt; ``counted``: those that are reps.
+        active: the script's active windows.
+    """
+    exercise = spec.id
+    rules = {rule.id: rule for rule in spec.faults}
     found: list[tuple[str, float, float]] = []
-    inside = _in_windows(t_s, active)
-    for (name, fault), rule in FRAME_FAULTS.items():
+    in_reps = _in_windows(t_s, active)
+    # A rule of phase "any" applies all through the exercise, pauses between reps included.
+    throughout = _in_windows(t_s, [(active[0][0], active[-1][1])] if active else [])
+    for (name, fault), frame_rule in FRAME_FAULTS.items():
         if name == exercise:
-            found += [(fault, a, b) for a, b in intervals(rule(sig) & inside, t_s)]
-    if exercise == "wall_squat":
-        shallow = (sig["knee"] > 105) & (sig["knee"] < 150) & inside
-        found += [("too_shallow", a, b) for a, b in intervals(shallow, t_s) if b - a > 2.0]
+            rule = rules[fault]
+            inside = throughout if rule.phase == "any" else in_reps
+            mask = persistent(frame_rule(sig) & inside, t_s, rule.min_duration_s, rule.clear_s)
+            found += [(fault, a, b) for a, b in intervals(mask, t_s)]
     for r in reps:
         m = _rep_mask(t_s, r)
         if exercise == "squat" and 100 < np.min(sig["knee"][m]) < 120:
             found.append(("shallow", r.start_s, r.end_s))
         if exercise == "bridge" and 140 < np.max(sig["hip"][m]) < 160:
             found.append(("incomplete_lift", r.start_s, r.end_s))
-    if exercise == "bridge":
-        for h in holds:
-            if float(h["duration_s"]) < 2.0:
-                found.append(("short_hold", float(h["start_s"]), float(h["end_s"])))
+    found += _hold_faults(spec, sig, t_s, counted)
     return [{"id": f, "start_s": a, "end_s": b} for f, a, b in sorted(found, key=lambda x: x[1])]
 
 
