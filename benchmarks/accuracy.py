@@ -120,7 +120,8 @@ def synthetic_rows(n: int, workers: int, keep_dir: Path | None) -> list[dict[str
             "clip": Path(video).name,
             "exercise": exercise,
             "fault": truth.get("fault"),
-            "view": truth.get("camera", {}).get("view", "?"),
+            "view": truth.get("view", "?"),
+            "near_side": truth.get("near_side"),
             "seconds": result["seconds"],
             "true_reps": truth["reps"]["total"],
             "true_hold_s": _hold_total(truth["holds"]),
@@ -218,9 +219,12 @@ def summarise(synthetic: list[dict[str, Any]], real: list[dict[str, Any]]) -> di
         for view in sorted({r["view"] for r in synthetic}):
             pooled: dict[str, list[float]] = defaultdict(list)
             for r in synthetic:
-                if r["view"] == view and "angle_errors" in r:
-                    for name, e in r["angle_errors"].items():
-                        pooled[name.split("_", 1)[1]].extend(x for x in e if np.isfinite(x))
+                if r["view"] != view or "angle_errors" not in r:
+                    continue
+                for name, e in r["angle_errors"].items():
+                    side, joint = name.split("_", 1)
+                    which = "near" if side == r.get("near_side") else "far"
+                    pooled[f"{joint} ({which})"].extend(x for x in e if np.isfinite(x))
             for joint, e in sorted(pooled.items()):
                 rmse[view][joint] = float(np.sqrt(np.mean(np.square(e)))) if e else float("nan")
         out["synthetic_angle_rmse_deg"] = rmse
@@ -310,7 +314,8 @@ def to_markdown(
         lines += [
             "",
             "Joint-angle RMSE (degrees, 2D image-plane angles of smoothed MediaPipe landmarks "
-            "against the true projected joints, both sides pooled):",
+            "against the true projected joints; near = the body side facing the camera, which "
+            "side-view specs measure; far = the occluded side):",
             "",
         ]
         joints = sorted({j for v in summary["synthetic_angle_rmse_deg"].values() for j in v})
