@@ -71,6 +71,8 @@ class OneEuroFilter:
             self._t = np.full(x.shape, np.nan)
         assert self._dx is not None and self._t is not None
         valid = np.isfinite(x)
+        if valid.all() and np.isfinite(self._x).all():
+            return self._step_all(t_s, x)
         fresh = valid & ~np.isfinite(self._x)
         update = valid & ~fresh
         out = np.full(x.shape, np.nan)
@@ -94,6 +96,20 @@ class OneEuroFilter:
             self._t[update] = t_s
             out[update] = x_hat
         return out
+
+
+    def _step_all(self, t_s: float, x: np.ndarray) -> np.ndarray:
+        """The same update as ``__call__`` when every element is valid and started
+        (the usual live frame), without the per-element masks."""
+        assert self._x is not None and self._dx is not None and self._t is not None
+        dt = t_s - self._t
+        dt = np.where(dt > 0, dt, 1e-3)  # as in __call__
+        cfg = self.config
+        self._dx += _alpha(cfg.d_cutoff_hz, dt) * ((x - self._x) / dt - self._dx)
+        cutoff = cfg.min_cutoff_hz + cfg.beta * np.abs(self._dx)
+        self._x += _alpha(cutoff, dt) * (x - self._x)
+        self._t[:] = t_s
+        return self._x.copy()
 
 
 class StreamingSmoother:

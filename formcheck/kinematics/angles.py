@@ -118,6 +118,8 @@ def facing_direction(image_xyz: np.ndarray) -> np.ndarray:
 
 
 _SIDE_LANDMARKS = ("shoulder", "elbow", "hip", "knee", "ankle")
+_LEFT = np.array([INDEX[f"left_{part}"] for part in _SIDE_LANDMARKS])
+_RIGHT = np.array([INDEX[f"right_{part}"] for part in _SIDE_LANDMARKS])
 
 
 def visible_side(visibility: np.ndarray, image_z: np.ndarray | None = None) -> str:
@@ -131,12 +133,10 @@ def visible_side(visibility: np.ndarray, image_z: np.ndarray | None = None) -> s
         image_z: matching relative depths, optional.
     """
     vis = np.atleast_2d(np.asarray(visibility, dtype=np.float64))
-    left = [INDEX[f"left_{part}"] for part in _SIDE_LANDMARKS]
-    right = [INDEX[f"right_{part}"] for part in _SIDE_LANDMARKS]
-    score = np.nanmean(vis[:, left]) - np.nanmean(vis[:, right])
+    score = np.nanmean(vis[:, _LEFT]) - np.nanmean(vis[:, _RIGHT])
     if image_z is not None and abs(score) < 0.05:
         z = np.atleast_2d(np.asarray(image_z, dtype=np.float64))
-        depth = np.nanmean(z[:, right]) - np.nanmean(z[:, left])
+        depth = np.nanmean(z[:, _RIGHT]) - np.nanmean(z[:, _LEFT])
         if np.isfinite(depth):
             score = depth
     return "left" if score >= 0 else "right"
