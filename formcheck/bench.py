@@ -398,7 +398,8 @@ def to_markdown(results: dict[str, Any], command: str) -> str:
         "",
         f"Measured {results['date_utc']} with `{command}`.",
         "",
-        f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}; "
+        f"Machine: {m['cpu']}, {m['cores']} cores, load average {m['load_avg_1min']} at start, "
+        f"Python {m['python']}; "
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
         + f"; threads {m['threads']}. Peak RSS {results['peak_rss_mb']:.0f} MB.",
         "",
