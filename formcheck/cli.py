@@ -234,7 +234,9 @@ def _add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["full", "adaptive"],
         default="full",
         help="run the pose model on every frame (full, default) or only where the "
-        "exercise's thresholds need it, interpolating the rest (adaptive: faster)",
+        "exercise's thresholds need it, interpolating the rest (adaptive: about 2x faster, "
+        "experimental: its counts differed from full rate on 3 of 5 benchmark files, see "
+        "benchmarks/results/batch_realtime.md)",
     )
 
 
