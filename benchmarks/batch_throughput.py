@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "machine": machine_facts(),
         "clips": args.clips,
-        "note": "machine shared with other work while measured; ratios are from one run",
+        "note": "one run; the load average at start is in the machine line",
         "results": rows,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)

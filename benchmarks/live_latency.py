@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             "fps": round(info.fps, 3),
             "frames": info.frame_count,
         },
-        "note": "2 cores shared with other engineers' work while measured; one run",
+        "note": "one run; the load average at start is in the machine line",
         "inference_only_ms": inference,
         "live": live,
         "live_p95_over_inference_p95": round(ratio, 2),
