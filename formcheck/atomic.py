@@ -19,6 +19,30 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
+class AtomicFile:
+    """A temporary file beside ``target`` that replaces it on ``commit()``.
+
+    For writers that outlive one ``with`` block (a video written frame by frame);
+    ``discard()`` removes the temporary file and leaves ``target`` untouched.
+    """
+
+    def __init__(self, target: str | Path) -> None:
+        self.target = Path(target)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(
+            prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent
+        )
+        os.close(fd)
+        self.path = Path(name)
+        self.path.chmod(0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
+
+    def commit(self) -> None:
+        os.replace(self.path, self.target)
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path``.
@@ -27,17 +51,12 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         >>> with atomic_path("/tmp/x.json") as tmp:  # doctest: +SKIP
         ...     tmp.write_text("{}")
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.chmod(0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
+    file = AtomicFile(path)
     try:
-        yield tmp
-        os.replace(tmp, path)
+        yield file.path
+        file.commit()
     finally:
-        tmp.unlink(missing_ok=True)
+        file.discard()
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:

@@ -9,7 +9,7 @@ from types import TracebackType
 import av
 import numpy as np
 
-from formcheck.atomic import atomic_path
+from formcheck.atomic import AtomicFile
 
 
 class VideoWriter:
@@ -26,9 +26,8 @@ class VideoWriter:
     """
 
     def __init__(self, path: str | Path, width: int, height: int, fps: float, crf: int = 26):
-        self._target = atomic_path(path)
-        tmp = self._target.__enter__()
-        self._container = av.open(str(tmp), mode="w", format="mp4")
+        self._file = AtomicFile(path)
+        self._container = av.open(str(self._file.path), mode="w", format="mp4")
         rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(30)
         self._stream = self._container.add_stream("libx264", rate=rate)
         self._stream.width = width - width % 2
@@ -58,9 +57,9 @@ class VideoWriter:
             self._container.close()
             self._container = None
         if keep:
-            self._target.__exit__(None, None, None)
+            self._file.commit()
         else:
-            self._target.__exit__(RuntimeError, RuntimeError("discarded"), None)
+            self._file.discard()
 
     def __enter__(self) -> VideoWriter:
         return self
