@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -255,6 +256,37 @@ def test_worker_process_crash_fails_only_its_video(tmp_path: Path) -> None:
     assert statuses["p__squat__b_crash.mp4"] == ("failed", CRASHED)
     assert all(statuses[f"p__squat__{n}.mp4"] == ("ok", None) for n in ("a", "c", "d"))
     assert result.exit_code == 5
+
+
+class PoolBrokenOnSubmit(ThreadPoolExecutor):
+    """A pool that, like a process pool whose worker just died, refuses its 2nd task."""
+
+    instances = 0
+
+    def __init__(self) -> None:
+        super().__init__(2)
+        PoolBrokenOnSubmit.instances += 1
+        self.breaks = PoolBrokenOnSubmit.instances == 1
+        self.submitted = 0
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        self.submitted += 1
+        if self.breaks and self.submitted == 2:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_pool_broken_at_submit_is_restarted_and_loses_nothing(tmp_path: Path) -> None:
+    """The pool can report a dead worker on submit before any future fails (a race)."""
+    root, out = tmp_path / "in", tmp_path / "out"
+    for name in ("a", "b", "c"):
+        write_video(root / f"p__squat__{name}.mp4")
+    PoolBrokenOnSubmit.instances = 0
+    plan = ExecutorPlan(make=PoolBrokenOnSubmit, slots=2, restartable=True)
+    result = run_batch(plan_jobs(root, out), out, plan, analyze_fn=synthetic_analysis)
+    assert PoolBrokenOnSubmit.instances == 2
+    assert [row["status"] for row in result.rows] == ["ok", "ok", "ok"]
+    assert result.exit_code == 0
 
 
 # --- manifest -----------------------------------------------------------------------

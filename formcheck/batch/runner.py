@@ -211,46 +211,62 @@ def _prepare(
 def _execute(
     pending: list[_Pending], batch: _Batch, plan: ExecutorPlan, analyze_fn: AnalyzeFn
 ) -> None:
-    """Run ``pending`` on the plan's executor; raises ``KeyboardInterrupt`` when stopped."""
+    """Run ``pending`` on the plan's executor; raises ``KeyboardInterrupt`` when stopped.
+
+    A process pool breaks when a worker dies. That can surface in ``wait`` (a
+    future fails) or in ``submit`` (the pool noticed first); both lead to the same
+    recovery: let the pool finish, keep the results that made it, retry the lost
+    videos one at a time on a fresh pool.
+    """
     work = partial(run_task, analyze_fn=analyze_fn)
     queue = deque(pending)
     suspects: deque[_Pending] = deque()
     in_flight: dict[Future[VideoOutcome], _Pending] = {}
     executor = plan.make()
+
+    def submit(item: _Pending, source: deque[_Pending]) -> bool:
+        try:
+            in_flight[executor.submit(work, item.task)] = item
+        except BrokenProcessPool:
+            source.appendleft(item)  # never started: not a suspect
+            return False
+        return True
+
+    def collect(future: Future[VideoOutcome]) -> bool:
+        """Record a finished future; False when its worker process was lost."""
+        item = in_flight.pop(future)
+        job = item.task.job
+        try:
+            outcome = future.result()
+        except BrokenProcessPool:
+            if item.isolated or not plan.restartable:
+                batch.finish(job, VideoOutcome(job.rel, error=CRASHED), item.fingerprint)
+            else:
+                suspects.append(item)
+            return False
+        except Exception as error:  # e.g. Dask's KilledWorker after its retries
+            outcome = VideoOutcome(job.rel, error=f"worker failed: {error}")
+        batch.finish(job, outcome, item.fingerprint)
+        if outcome.fatal:
+            raise ModelError(outcome.error or "the pose model cannot be loaded")
+        return True
+
     try:
         while queue or suspects or in_flight:
+            healthy = True
             if suspects and not in_flight:
                 item = suspects.popleft()
                 item.isolated = True
-                in_flight[executor.submit(work, item.task)] = item
-            while queue and not suspects and len(in_flight) < plan.slots:
-                item = queue.popleft()
-                in_flight[executor.submit(work, item.task)] = item
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            broken = False
-            for future in done:
-                item = in_flight.pop(future)
-                job = item.task.job
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool:
-                    broken = True
-                    in_flight[future] = item
-                    continue
-                except Exception as error:  # e.g. Dask's KilledWorker after its retries
-                    outcome = VideoOutcome(job.rel, error=f"worker failed: {error}")
-                batch.finish(job, outcome, item.fingerprint)
-                if outcome.fatal:
-                    raise ModelError(outcome.error or "the pose model cannot be loaded")
-            if broken:
-                executor.shutdown(wait=True)
-                for item in in_flight.values():
-                    if item.isolated or not plan.restartable:
-                        outcome = VideoOutcome(item.task.job.rel, error=CRASHED)
-                        batch.finish(item.task.job, outcome, item.fingerprint)
-                    else:
-                        suspects.append(item)
-                in_flight.clear()
+                healthy = submit(item, suspects)
+            while healthy and queue and not suspects and len(in_flight) < plan.slots:
+                healthy = submit(queue.popleft(), queue)
+            if healthy:
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                healthy = all([collect(future) for future in done])
+            if not healthy:
+                executor.shutdown(wait=True)  # every future in flight is now settled
+                for future in list(in_flight):
+                    collect(future)
                 executor = plan.make()
     finally:
         for future in in_flight:

@@ -97,7 +97,6 @@ class OneEuroFilter:
             out[update] = x_hat
         return out
 
-
     def _step_all(self, t_s: float, x: np.ndarray) -> np.ndarray:
         """The same update as ``__call__`` when every element is valid and started
         (the usual live frame), without the per-element masks."""
