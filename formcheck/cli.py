@@ -219,9 +219,22 @@ def _add_backend_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="a .task pose model file for the tasks backend")
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``analyze`` and ``batch`` (one AnalysisOptions field each)."""
     _add_backend_arguments(parser)
+    parser.add_argument(
+        "--threads",
+        type=_positive_int,
+        help="pose-model inference threads per video (default: every core for analyze, "
+        "the cores shared out between the workers for batch); results do not depend on it",
+    )
     parser.add_argument(
         "--cutoff-hz",
         type=float,
@@ -249,6 +262,7 @@ def _analysis_options(args: argparse.Namespace, **extra):
         model=Path(args.model) if args.model else None,
         smoothing=ButterworthConfig(cutoff_hz=args.cutoff_hz, enabled=not args.no_smoothing),
         sampling=args.sampling,
+        threads=args.threads,
         **extra,
     )
 

@@ -6,7 +6,7 @@ frames → pose estimator → zero-phase smoothing → exercise engine → JSON 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from formcheck.landmarks import BODY_CORE, INDEX
 from formcheck.pose import PoseEstimator, create_estimator
 from formcheck.pose.replay import LandmarkRecorder, ReplayEstimator
 from formcheck.report import DISCLAIMER, SCHEMA_VERSION
-from formcheck.sampling import AdaptiveSampler, fill_skipped
+from formcheck.sampling import AdaptiveSampler, fill_skipped, sample_poses
 from formcheck.sources import ThreadedReader, open_source
 from formcheck.sources.base import LazyFrame, SourceInfo
 from formcheck.specs import ExerciseSpec, load_spec
@@ -42,6 +42,8 @@ class AnalysisOptions:
         sampling: ``"full"`` runs the pose model on every frame; ``"adaptive"``
             only where the spec's decisions need it, interpolating the rest
             (:mod:`formcheck.sampling`).
+        threads: pose-model inference threads (``None``: every available core;
+            the landmarks are the same whatever the count, only the speed changes).
     """
 
     backend: str = "tasks"
@@ -51,10 +53,17 @@ class AnalysisOptions:
     annotate_path: Path | None = None
     min_visibility: float = 0.5
     sampling: str = "full"
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         if self.sampling not in ("full", "adaptive"):
             raise ValueError(f"sampling must be 'full' or 'adaptive', got {self.sampling!r}")
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"threads must be at least 1, got {self.threads}")
+
+    def create_estimator(self) -> PoseEstimator:
+        """A pose estimator for these options' backend, model and threads."""
+        return create_estimator(self.backend, model=self.model, threads=self.threads)
 
 
 @dataclass
@@ -77,7 +86,6 @@ def _estimate_poses(
 ) -> tuple[SourceInfo, list[PoseFrame], int]:
     """Poses for every frame of ``path`` and how many ran the pose model: all, or
     (adaptive sampling) the frames the sampler picks, the rest interpolated."""
-    analysed: list[PoseFrame] = []
     timeline: list[tuple[int, float]] = []
     sampler = AdaptiveSampler(spec) if options.sampling == "adaptive" else None
     refiner: PoseEstimator | None = None  # analyses skipped frames after the fact
@@ -85,28 +93,32 @@ def _estimate_poses(
         total = source.info.frame_count
         owned = estimator is None
         if estimator is None:
-            estimator = create_estimator(options.backend, model=options.model)
+            estimator = options.create_estimator()
         else:
             estimator.reset()
-        try:
-            skipped: list[LazyFrame] = []
-            for lazy in ThreadedReader(source.lazy_frames()):
+        tracker = estimator
+
+        def estimate(lazy: LazyFrame) -> PoseFrame:
+            return tracker.process(lazy.to_frame())
+
+        def refine(lazy: LazyFrame) -> PoseFrame:
+            nonlocal refiner
+            refiner = refiner or options.create_estimator()
+            return refiner.process(lazy.to_frame())
+
+        def counted(frames: Iterable[LazyFrame]) -> Iterator[LazyFrame]:
+            for done, lazy in enumerate(frames, 1):
                 timeline.append((lazy.index, lazy.t_s))
-                if sampler is None:
-                    analysed.append(estimator.process(lazy.to_frame()))
-                elif sampler.wants(lazy.t_s):
-                    pose = estimator.process(lazy.to_frame())
-                    if sampler.observe(pose) and skipped:
-                        refiner = refiner or create_estimator(options.backend, model=options.model)
-                        analysed += [refiner.process(s.to_frame()) for s in skipped]
-                    analysed.append(pose)
-                    skipped = []
-                else:
-                    skipped.append(lazy)
+                yield lazy
                 if progress:
-                    progress(len(timeline), total)
-            if skipped:  # the last frame anchors the interpolation
-                analysed.append(estimator.process(skipped[-1].to_frame()))
+                    progress(done, total)
+
+        try:
+            frames = counted(ThreadedReader(source.lazy_frames()))
+            if sampler is None:
+                analysed = [estimate(lazy) for lazy in frames]
+            else:
+                analysed = sample_poses(frames, sampler, estimate, refine)
         finally:
             if owned:
                 estimator.close()

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -186,6 +188,49 @@ class AdaptiveSampler:
             reach = abs(value - earlier) / dt * self.plan.calm_interval_s
         low, high = value - reach - margin, value + reach + margin
         return any(low <= t <= high for t in self.plan.thresholds[name])
+
+
+class Timed(Protocol):
+    """A frame, or anything standing for one, with its position and time."""
+
+    @property
+    def index(self) -> int: ...
+
+    @property
+    def t_s(self) -> float: ...
+
+
+F = TypeVar("F", bound=Timed)
+
+
+def sample_poses(
+    frames: Iterable[F],
+    sampler: AdaptiveSampler,
+    estimate: Callable[[F], PoseFrame],
+    refine: Callable[[F], PoseFrame],
+) -> list[PoseFrame]:
+    """Run ``estimate`` on the frames ``sampler`` wants, in order.
+
+    When the sampler reports a change since the previous analysed frame, the
+    frames skipped in between are analysed by ``refine`` (a second tracker: the
+    first one has moved on and needs increasing timestamps). The last frame is
+    always analysed, so :func:`fill_skipped` has both ends to interpolate from.
+    Returns the analysed poses in time order.
+    """
+    analysed: list[PoseFrame] = []
+    skipped: list[F] = []
+    for frame in frames:
+        if not sampler.wants(frame.t_s):
+            skipped.append(frame)
+            continue
+        pose = estimate(frame)
+        if sampler.observe(pose) and skipped:
+            analysed += [refine(s) for s in skipped]
+        analysed.append(pose)
+        skipped = []
+    if skipped:
+        analysed.append(estimate(skipped[-1]))
+    return analysed
 
 
 def _interpolate(a: PoseFrame, b: PoseFrame, index: int, t_s: float) -> PoseFrame:

@@ -289,6 +289,28 @@ def test_pool_broken_at_submit_is_restarted_and_loses_nothing(tmp_path: Path) ->
     assert result.exit_code == 0
 
 
+def thread_count_analysis(path: Path, spec: ExerciseSpec, options: AnalysisOptions) -> Analysis:
+    """Records the inference threads the worker was given, in the report's warnings."""
+    analysis = synthetic_analysis(path, spec, options)
+    analysis.report["warnings"] = [f"threads={options.threads}"]
+    return analysis
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, 3), (1, 1)])
+def test_workers_share_the_cores_unless_threads_are_given(
+    tmp_path: Path, given: int | None, expected: int
+) -> None:
+    root, out = tmp_path / "in", tmp_path / "out"
+    write_video(root / "p__squat__a.mp4")
+    plan = ExecutorPlan(
+        make=lambda: ThreadPoolExecutor(1), slots=1, restartable=False, threads_per_task=3
+    )
+    options = BatchOptions(analysis=AnalysisOptions(threads=given))
+    run_batch(plan_jobs(root, out), out, plan, options, analyze_fn=thread_count_analysis)
+    report = json.loads(next(out.rglob("report.json")).read_text())
+    assert report["warnings"] == [f"threads={expected}"]
+
+
 # --- manifest -----------------------------------------------------------------------
 
 

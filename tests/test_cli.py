@@ -75,6 +75,16 @@ def test_unknown_exercise_exit_2(tmp_path, capsys):
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("command", ["analyze", "batch"])
+def test_non_positive_threads_exit_2(tmp_path, capsys, command):
+    target = tmp_path / "v.mp4"
+    extra = ["--exercise", "bridge"] if command == "analyze" else ["--out", str(tmp_path / "o")]
+    with pytest.raises(SystemExit) as stopped:  # argparse's usage error
+        main([command, str(target), *extra, "--threads", "0"])
+    assert stopped.value.code == 2
+    assert "--threads: must be at least 1, got 0" in capsys.readouterr().err
+
+
 def test_bad_model_file_exit_4(tmp_path, capsys):
     video = _write_video(tmp_path / "v.mp4", [np.zeros((64, 64, 3), np.uint8)] * 3)
     model = tmp_path / "model.task"

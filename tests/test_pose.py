@@ -12,6 +12,7 @@ import pytest
 
 from formcheck.errors import ModelError
 from formcheck.landmarks import INDEX, NUM_LANDMARKS
+from formcheck.pipeline import AnalysisOptions
 from formcheck.pose import (
     FORMAT_VERSION,
     LandmarkRecorder,
@@ -403,3 +404,24 @@ def test_reset_estimator_matches_a_fresh_one(realclip: Callable[[str], Path], ba
     fresh.close()
     for got, expected in zip(again, want, strict=True):
         np.testing.assert_array_equal(got.image_xyz, expected.image_xyz)
+
+
+@pytest.mark.mediapipe
+def test_inference_threads_change_speed_not_landmarks() -> None:
+    """XNNPACK with 1 or 2 threads gives the same landmarks on a bundled sample."""
+    with open_source(Path(__file__).resolve().parents[1] / "sample_videos" / "bird_dog.mp4") as v:
+        frames = [frame for _, frame in zip(range(40), v, strict=False)]
+    runs = []
+    for threads in (1, 2):
+        estimator = create_estimator("tasks", threads=threads, people_probe_s=None)
+        try:
+            runs.append(np.stack([estimator.process(f).image_xyz for f in frames]))
+        finally:
+            estimator.close()
+    assert np.isfinite(runs[0]).all()
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_inference_threads_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="threads must be at least 1"):
+        AnalysisOptions(threads=0)

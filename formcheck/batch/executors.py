@@ -10,13 +10,13 @@ process, which writes REPORT_DIR.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from formcheck.errors import FormcheckError
+from formcheck.pose.base import available_cores
 
 
 class SchedulerError(FormcheckError):
@@ -33,25 +33,29 @@ class ExecutorPlan:
         make: creates a fresh executor (called again after a worker crash).
         slots: videos submitted at once (the number of workers).
         restartable: a crashed executor can be replaced by ``make()`` (local pool).
+        threads_per_task: pose-model inference threads per video, so that workers
+            share the cores instead of oversubscribing them.
     """
 
     make: Callable[[], Executor]
     slots: int
     restartable: bool
+    threads_per_task: int = 1
 
 
 def default_workers() -> int:
     """The CPU cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return available_cores()
 
 
 def local_plan(workers: int) -> ExecutorPlan:
-    """``workers`` spawned worker processes on this machine."""
+    """``workers`` spawned worker processes on this machine, sharing its cores."""
     context = multiprocessing.get_context("spawn")
     return ExecutorPlan(
         make=lambda: ProcessPoolExecutor(max_workers=workers, mp_context=context),
         slots=workers,
         restartable=True,
+        threads_per_task=max(1, available_cores() // workers),
     )
 
 

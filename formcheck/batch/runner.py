@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -300,6 +300,10 @@ def run_batch(
         ModelError: the pose model cannot be loaded (after recording the video).
     """
     options = options or BatchOptions()
+    if options.analysis.threads is None:  # workers share the cores
+        options = replace(
+            options, analysis=replace(options.analysis, threads=plan.threads_per_task)
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     batch = _Batch(out_dir, progress)
     interrupted = False

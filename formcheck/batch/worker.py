@@ -25,7 +25,7 @@ from formcheck.batch.summary import summarize
 from formcheck.batch.thumbnails import fault_thumbnails
 from formcheck.errors import FormcheckError, ModelError
 from formcheck.pipeline import Analysis, AnalysisOptions
-from formcheck.pose import PoseEstimator, create_estimator
+from formcheck.pose import PoseEstimator
 from formcheck.report.contract import to_json
 from formcheck.report.csv_export import frames_csv
 from formcheck.report.html import ReportContext, render_report_html
@@ -94,9 +94,9 @@ def _worker_estimator(options: AnalysisOptions) -> PoseEstimator:
     worker analysed before.
     """
     cache: dict[tuple[Any, ...], PoseEstimator] = _LOCAL.__dict__.setdefault("estimators", {})
-    key = (options.backend, options.model)
+    key = (options.backend, options.model, options.threads)
     if key not in cache:
-        cache[key] = create_estimator(options.backend, model=options.model)
+        cache[key] = options.create_estimator()
     return cache[key]
 
 

@@ -12,7 +12,7 @@ BACKENDS: tuple[str, ...] = ("tasks", "legacy", "replay")
 
 
 def create_estimator(
-    backend: str = "tasks", model: Path | None = None, **opts: Any
+    backend: str = "tasks", model: Path | None = None, threads: int | None = None, **opts: Any
 ) -> PoseEstimator:
     """Create the pose estimator for ``backend``.
 
@@ -25,6 +25,8 @@ def create_estimator(
         model: for ``tasks``, a ``.task`` bundle (default: the one built from
             mediapipe's shipped models); for ``replay``, the replay file (required);
             ``legacy`` takes none.
+        threads: inference threads for ``tasks`` (``None``: every available core);
+            ``legacy`` (``mp.solutions`` has no thread setting) and ``replay`` ignore it.
         **opts: keyword options of the backend's class (``TasksEstimator``,
             ``LegacyEstimator``), e.g. ``people_probe_s=None``.
 
@@ -42,7 +44,7 @@ def create_estimator(
     if backend == "tasks":
         from formcheck.pose.tasks import TasksEstimator
 
-        return TasksEstimator(model, **opts)
+        return TasksEstimator(model, threads=threads, **opts)
     if backend == "legacy":
         if model is not None:
             raise ModelError(
