@@ -5,7 +5,10 @@ a legacy ``mp.solutions.pose.Pose(model_complexity=1)`` (created per clip)
 estimates each one, and two joint angles are computed in Python. ``formcheck
 batch`` runs with 1 and N spawned workers, for the ``tasks`` (default) and
 ``legacy`` backends; its wall time includes worker start-up, model loading,
-smoothing, the engine, thumbnails and writing every report.
+smoothing, the engine, thumbnails and writing every report. For ``tasks`` the
+model's own threads are set against process-level parallelism: one worker with
+one inference thread, one worker with every core, N workers sharing the cores
+(the default split).
 
 Usage::
 
@@ -70,12 +73,15 @@ def naive_loop(clips: list[Path]) -> tuple[int, float]:
     return frames, time.perf_counter() - started
 
 
-def batch_run(folder: Path, workers: int, backend: str) -> tuple[int, float]:
-    """Frames analysed and seconds taken by ``run_batch`` into a fresh report folder."""
+def batch_run(
+    folder: Path, workers: int, backend: str, threads: int | None = None
+) -> tuple[int, float]:
+    """Frames analysed and seconds taken by ``run_batch`` into a fresh report folder;
+    ``threads=None`` is the default split of the cores between the workers."""
     with tempfile.TemporaryDirectory(prefix="formcheck-bench-out-") as out:
         out_dir = Path(out)
         jobs = plan_jobs(folder, out_dir)
-        options = BatchOptions(analysis=AnalysisOptions(backend=backend))
+        options = BatchOptions(analysis=AnalysisOptions(backend=backend, threads=threads))
         started = time.perf_counter()
         result = run_batch(jobs, out_dir, local_plan(workers), options)
         seconds = time.perf_counter() - started
@@ -99,11 +105,19 @@ def main(argv: list[str] | None = None) -> int:
         for i, (path, exercise) in enumerate(pairs):
             shutil.copy(path, folder / f"c{i}__{exercise}__{Path(path).name}")
         runs: dict[str, tuple[int, float]] = {"naive loop (legacy, 1 process)": naive_loop(clips)}
-        for backend in ("tasks", "legacy"):
-            for workers in sorted({1, args.workers}):
-                runs[f"formcheck batch {backend}, {workers} worker(s)"] = batch_run(
-                    folder, workers, backend
-                )
+        cores = default_workers()
+        runs["formcheck batch tasks, 1 worker, 1 inference thread"] = batch_run(
+            folder, 1, "tasks", threads=1
+        )
+        for workers in sorted({1, args.workers}):
+            threads = max(1, cores // workers)
+            runs[f"formcheck batch tasks, {workers} worker(s), {threads} inference thread(s)"] = (
+                batch_run(folder, workers, "tasks")
+            )
+        for workers in sorted({1, args.workers}):
+            runs[f"formcheck batch legacy, {workers} worker(s)"] = batch_run(
+                folder, workers, "legacy"
+            )
     baseline = runs["naive loop (legacy, 1 process)"]
     base_fps = baseline[0] / baseline[1]
     rows = [
