@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from realclips import REALCLIPS, labelled_clips
+from realclips import REALCLIPS, add_clip_set_arguments, labelled_clips
 
 from formcheck.report.markdown import md_row
 from formcheck.specs import load_spec
@@ -401,9 +401,7 @@ def to_markdown(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=40, help="synthetic clips (default: %(default)s)")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--skip-real", action="store_true")
+    add_clip_set_arguments(parser)
     parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument("--keep-clips", type=Path, help="keep the generated clips in this folder")
     parser.add_argument("--out", type=Path, default=RESULTS / "accuracy")

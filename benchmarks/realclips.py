@@ -6,6 +6,7 @@ place and never copied into the repository.
 
 from __future__ import annotations
 
+import argparse
 import csv
 from pathlib import Path
 from typing import Any
@@ -72,3 +73,10 @@ def labelled_clips() -> tuple[list[dict[str, Any]], list[str]]:
         if "true_reps" in job or "form" in job:
             jobs.append(job)
     return jobs, skipped
+
+
+def add_clip_set_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of the benchmarks that run the accuracy clip set."""
+    parser.add_argument("--n", type=int, default=40, help="synthetic clips (default: %(default)s)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--skip-real", action="store_true")
