@@ -10,11 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from formcheck.engine import analyze_poses
+from formcheck.filters import smooth_offline
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.pipeline import AnalysisOptions, analyze
-from formcheck.sampling import AdaptiveSampler, fill_skipped, plan_for
+from formcheck.sampling import AdaptiveSampler, fill_skipped, plan_for, sample_poses
 from formcheck.specs import load_spec
 from formcheck.synth import make_clip, pose_frames
+from formcheck.synth.motions import MOTIONS
 from formcheck.types import PoseFrame
 
 SAMPLES = Path(__file__).parents[1] / "sample_videos"
@@ -93,3 +96,26 @@ def test_adaptive_sampling_matches_full_rate_on_samples(truth):
     # which moves a slow threshold crossing by a few frames (measured up to 4 on
     # these samples). Here only a gross shift would be a bug.
     np.testing.assert_allclose(_times(fast), _times(full), atol=0.5)
+
+
+def _replayed(exercise: str, fault: str | None) -> tuple[dict, dict]:
+    """Full rate and adaptive sampling on exact synthetic poses (no pose model)."""
+    spec = load_spec(exercise)
+    poses = pose_frames(make_clip(exercise, fault, seed=3, reps=3, hold_s=8.0))
+    analysed = sample_poses(poses, AdaptiveSampler(spec), lambda p: p, lambda p: p)
+    filled = fill_skipped(analysed, [(p.index, p.t_s) for p in poses], 640, 480)
+    full = analyze_poses(spec, smooth_offline(poses)).to_dict()
+    fast = analyze_poses(spec, smooth_offline(filled)).to_dict()
+    return full, fast
+
+
+@pytest.mark.parametrize(
+    ("exercise", "fault"),
+    [(exercise, fault) for exercise, motion in MOTIONS.items() for fault in (None, *motion.faults)],
+)
+def test_sampling_policy_keeps_counts_and_timing_on_exact_poses(exercise, fault):
+    """With the tracker out of the picture (exact poses stand in for the model),
+    the sampler alone must not change a decision or move an event by a frame."""
+    full, fast = _replayed(exercise, fault)
+    assert _decisions(fast) == _decisions(full)
+    np.testing.assert_allclose(_times(fast), _times(full), atol=1 / 30 + 1e-9)
