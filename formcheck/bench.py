@@ -35,7 +35,7 @@ import numpy as np
 import formcheck
 from formcheck.engine import Engine
 from formcheck.filters import StreamingSmoother
-from formcheck.pose import create_estimator
+from formcheck.pose import available_cores, create_estimator
 from formcheck.render.hud import overlay_state
 from formcheck.render.overlay import annotate
 from formcheck.render.video import VideoWriter
@@ -91,6 +91,7 @@ def machine_facts() -> dict[str, Any]:
         if k in os.environ
     }
     threads["cv2.getNumThreads"] = cv2.getNumThreads()
+    threads["pose inference (tasks default)"] = available_cores()
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
