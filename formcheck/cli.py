@@ -247,9 +247,9 @@ def _add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["full", "adaptive"],
         default="full",
         help="run the pose model on every frame (full, default) or only where the "
-        "exercise's thresholds need it, interpolating the rest (adaptive: about 2x faster, "
-        "experimental: its counts differed from full rate on 3 of 5 benchmark files, see "
-        "benchmarks/results/batch_realtime.md)",
+        "exercise's thresholds need it, interpolating the rest (adaptive: about half the "
+        "frames; experimental: its counts differed from full rate on 8 of 124 benchmark "
+        "clips, see benchmarks/results/sampling_equivalence.md)",
     )
 
 
