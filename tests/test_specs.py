@@ -91,6 +91,22 @@ def test_specs_dir_from_environment(tmp_path, monkeypatch):
         specs_dir()
 
 
+def test_specs_dir_of_a_wheel_install(tmp_path, monkeypatch):
+    """No source tree beside the package: the specs a wheel put under the prefix."""
+    import formcheck
+
+    squat = (specs_dir() / "squat.toml").read_bytes()
+    monkeypatch.delenv("FORMCHECK_SPECS_DIR", raising=False)
+    monkeypatch.setattr(formcheck, "__file__", str(tmp_path / "site" / "formcheck" / "__init__.py"))
+    monkeypatch.setattr("sys.prefix", str(tmp_path / "venv"))
+    with pytest.raises(SpecError, match=r"bundled exercise specs not found at .*site.* or .*venv"):
+        specs_dir()
+    shared = tmp_path / "venv" / "share" / "formcheck" / "exercise_specs"
+    shared.mkdir(parents=True)
+    (shared / "squat.toml").write_bytes(squat)
+    assert [spec.id for spec in list_specs()] == ["squat"]
+
+
 def mutate(data: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
     data = copy.deepcopy(data)
     target = data

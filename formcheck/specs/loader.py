@@ -8,6 +8,7 @@ file, the field path and what is wrong.
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -32,18 +33,24 @@ def spec_error(source: str | Path, problem: Invalid | str) -> SpecError:
 
 
 def specs_dir() -> Path:
-    """The directory of bundled specs: ``$FORMCHECK_SPECS_DIR`` or the repo's
-    ``exercise_specs/`` (next to the installed ``formcheck`` package)."""
+    """The directory of bundled specs: ``$FORMCHECK_SPECS_DIR``; else the repository's
+    ``exercise_specs/`` next to the ``formcheck`` package (a clone or an editable
+    install); else ``<prefix>/share/formcheck/exercise_specs`` (a wheel install)."""
     override = os.environ.get(SPECS_DIR_ENV)
     if override:
         path = Path(override).expanduser()
         if not path.is_dir():
             raise SpecError(f"{SPECS_DIR_ENV}={override}: not a directory")
         return path
-    path = Path(formcheck.__file__).resolve().parent.parent / "exercise_specs"
-    if not path.is_dir():
-        raise SpecError(f"bundled exercise specs not found at {path}; set {SPECS_DIR_ENV}")
-    return path
+    candidates = (
+        Path(formcheck.__file__).resolve().parent.parent / "exercise_specs",
+        Path(sys.prefix) / "share" / "formcheck" / "exercise_specs",
+    )
+    for path in candidates:
+        if path.is_dir():
+            return path
+    tried = " or ".join(str(path) for path in candidates)
+    raise SpecError(f"bundled exercise specs not found at {tried}; set {SPECS_DIR_ENV}")
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
