@@ -9,7 +9,15 @@ from formcheck.kinematics import joint_angle
 from formcheck.synth.postures import PoseBuilder, alpha_of, landmark
 from formcheck.synth.prone import hold_with_entry, scene_line_offset
 from formcheck.synth.skeleton import SIDE_SIGN, SIDES, Body, Pose, rot_f
-from formcheck.synth.timeline import Rep, Request, Script, Timeline, pause_between, rep
+from formcheck.synth.timeline import (
+    Rep,
+    Request,
+    Script,
+    Timeline,
+    pause_between,
+    per_side_holds,
+    rep,
+)
 
 _X = np.array([1.0, 0.0, 0.0])
 _UP = np.array([0.0, 1.0, 0.0])
@@ -42,6 +50,15 @@ def _signed_hip(shoulder: np.ndarray, hip: np.ndarray, knee: np.ndarray) -> floa
 def _supine_base(body: Body) -> tuple[float, float]:
     k = body.height_m / 1.72
     return 0.1 * k, 0.11 * k
+
+
+def supine(body: Body, hip_rise_m: float = 0.0) -> tuple[np.ndarray, float]:
+    """Lying on the back, feet towards +X: the hip centre and the trunk direction angle."""
+    shoulder_y, hip_y = _supine_base(body)
+    hip_y += hip_rise_m
+    eps = np.arcsin((hip_y - shoulder_y) / body.torso_m)
+    hip = np.array([body.torso_m * np.cos(eps), hip_y, 0.0])
+    return hip, float(np.degrees(eps)) - 90.0
 
 
 def bridge(req: Request) -> Script:
@@ -115,20 +132,9 @@ def knee_to_chest(req: Request) -> Script:
     """Supine single knee to chest, left then right, held ``hold_s`` (hip angle ~50)."""
     rng, body = req.rng, req.body
     k = body.height_m / 1.72
-    shoulder_y, hip_y = _supine_base(body)
-    eps = np.arcsin((hip_y - shoulder_y) / body.torso_m)
-    hip = np.array([body.torso_m * np.cos(eps), hip_y, 0.0])
-    trunk = float(np.degrees(eps)) - 90.0
-    tl = Timeline({"left": 0.0, "right": 0.0})
-    tl.wait(float(rng.uniform(1.0, 1.5)))
-    active: list[tuple[float, float]] = []
-    for side in SIDES:
-        tl.move(float(rng.uniform(1.5, 2.0)), **{side: 1.0})
-        start = tl.t
-        tl.wait(req.hold_s)
-        active.append((start, tl.t))
-        tl.move(float(rng.uniform(1.3, 1.8)), **{side: 0.0})
-        tl.wait(float(rng.uniform(1.0, 1.8)))
+    hip, trunk = supine(body)
+    hip_y = hip[1]
+    tl, active = per_side_holds(req, ease_out_s=(1.3, 1.8))
     hip_target = float(rng.uniform(46.0, 54.0))
     leg_len = body.thigh_m + body.shank_m
     flat = 90.0 - np.degrees(np.arcsin((hip_y - body.ankle_height_m - 0.035 * k) / leg_len))

@@ -11,7 +11,15 @@ import numpy as np
 
 from formcheck.synth.postures import PoseBuilder, anchored, direction, landmark
 from formcheck.synth.skeleton import SIDE_SIGN, SIDES, Body, Pose
-from formcheck.synth.timeline import Rep, Request, Script, Timeline, pause_between, rep
+from formcheck.synth.timeline import (
+    Rep,
+    Request,
+    Script,
+    Timeline,
+    pause_between,
+    per_side_holds,
+    rep,
+)
 
 
 def standing_pose(
@@ -154,16 +162,7 @@ def quad_stretch(req: Request) -> Script:
     """Standing quadriceps stretch, left then right: heel pulled to the buttock
     (knee angle ~38) and held with the same-side hand."""
     rng, body = req.rng, req.body
-    tl = Timeline({"left": 0.0, "right": 0.0})
-    tl.wait(float(rng.uniform(1.0, 1.5)))
-    active: list[tuple[float, float]] = []
-    for side in SIDES:
-        tl.move(float(rng.uniform(1.4, 2.0)), **{side: 1.0})
-        start = tl.t
-        tl.wait(req.hold_s)
-        active.append((start, tl.t))
-        tl.move(float(rng.uniform(1.2, 1.6)), **{side: 0.0})
-        tl.wait(float(rng.uniform(1.0, 2.0)))
+    tl, active = per_side_holds(req, ease_in_s=(1.4, 2.0), ease_out_s=(1.2, 1.6), rest_s=(1.0, 2.0))
     knee_hold = float(rng.uniform(34.0, 42.0))
 
     def posture(c: dict[str, float]) -> Pose:

@@ -10,9 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from formcheck.synth.floor import supine
 from formcheck.synth.postures import PoseBuilder, landmark
 from formcheck.synth.skeleton import SIDE_SIGN, SIDES, Body, Pose
-from formcheck.synth.timeline import Rep, Request, Script, Timeline, pause_between, rep
+from formcheck.synth.timeline import (
+    Rep,
+    Request,
+    Script,
+    Timeline,
+    pause_between,
+    per_side_holds,
+    rep,
+)
 
 _UP = np.array([0.0, 1.0, 0.0])
 _X = np.array([1.0, 0.0, 0.0])
@@ -20,31 +29,6 @@ _X = np.array([1.0, 0.0, 0.0])
 
 def _other(side: str) -> str:
     return "right" if side == "left" else "left"
-
-
-def _per_side_holds(req: Request) -> tuple[Timeline, list[tuple[float, float]]]:
-    """Left then right: ease channel ``side`` 0 → 1, hold ``req.hold_s``, ease back."""
-    rng = req.rng
-    tl = Timeline({"left": 0.0, "right": 0.0})
-    tl.wait(float(rng.uniform(1.0, 1.5)))
-    active: list[tuple[float, float]] = []
-    for side in SIDES:
-        tl.move(float(rng.uniform(1.5, 2.0)), **{side: 1.0})
-        start = tl.t
-        tl.wait(req.hold_s)
-        active.append((start, tl.t))
-        tl.move(float(rng.uniform(1.5, 2.0)), **{side: 0.0})
-        tl.wait(float(rng.uniform(1.0, 1.8)))
-    return tl, active
-
-
-def _supine(body: Body, hip_rise_m: float = 0.0) -> tuple[np.ndarray, float]:
-    """Lying on the back, feet towards +X: the hip centre and the trunk direction angle."""
-    k = body.height_m / 1.72
-    shoulder_y, hip_y = 0.1 * k, 0.11 * k + hip_rise_m
-    eps = np.arcsin((hip_y - shoulder_y) / body.torso_m)
-    hip = np.array([body.torso_m * np.cos(eps), hip_y, 0.0])
-    return hip, float(np.degrees(eps)) - 90.0
 
 
 def _arms_by_sides(builder: PoseBuilder, body: Body) -> None:
@@ -79,8 +63,8 @@ def figure_four_stretch(req: Request) -> Script:
     above the knee and held, left then right (the side is the crossed leg)."""
     body = req.body
     k = body.height_m / 1.72
-    tl, active = _per_side_holds(req)
-    hip, trunk = _supine(body)
+    tl, active = per_side_holds(req)
+    hip, trunk = supine(body)
 
     def posture(c: dict[str, float]) -> Pose:
         builder = _hook_lying(body, hip, trunk, 80.0 + 0.5 * c["sway_a"])
@@ -111,7 +95,7 @@ def decompression_position(req: Request) -> Script:
     end = tl.t
     tl.move(float(rng.uniform(2.0, 2.6)), up=0.0)
     tl.wait(1.0)
-    hip, trunk = _supine(body)
+    hip, trunk = supine(body)
 
     def posture(c: dict[str, float]) -> Pose:
         up = c["up"]
@@ -140,7 +124,7 @@ def pelvic_tilt_supine(req: Request) -> Script:
     tl.wait(1.0)
 
     def posture(c: dict[str, float]) -> Pose:
-        hip, trunk = _supine(body, c["rise"] + 0.002 * k * c["sway_a"])
+        hip, trunk = supine(body, c["rise"] + 0.002 * k * c["sway_a"])
         return _hook_lying(body, hip, trunk, 80.0).build()
 
     return Script(tl, posture, reps, [(r.start_s, r.end_s) for r in reps])
@@ -179,7 +163,7 @@ def pigeon_pose(req: Request) -> Script:
     folded front leg); the hands rest on the floor either side."""
     body = req.body
     k = body.height_m / 1.72
-    tl, active = _per_side_holds(req)
+    tl, active = per_side_holds(req)
     hip = np.array([0.0, 0.3 * k, 0.0])
     trunk = 140.0  # leaning forward onto the hands
 

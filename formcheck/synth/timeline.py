@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcheck.synth.skeleton import Body, Pose
+from formcheck.synth.skeleton import SIDES, Body, Pose
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,3 +150,26 @@ def pause_between(tl: Timeline, rng: np.random.Generator, done: int, total: int)
     tl.wait(float(rng.uniform(0.4, 1.2)))
     if total >= 6 and done == total // 2:
         tl.wait(float(rng.uniform(1.5, 3.0)))
+
+
+def per_side_holds(
+    req: Request,
+    ease_in_s: tuple[float, float] = (1.5, 2.0),
+    ease_out_s: tuple[float, float] = (1.5, 2.0),
+    rest_s: tuple[float, float] = (1.0, 1.8),
+) -> tuple[Timeline, list[tuple[float, float]]]:
+    """Left then right: ease channel ``side`` 0 → 1, hold ``req.hold_s``, ease back,
+    rest; durations drawn uniformly from the given ranges. Returns the timeline and
+    the hold intervals."""
+    rng = req.rng
+    tl = Timeline({"left": 0.0, "right": 0.0})
+    tl.wait(float(rng.uniform(1.0, 1.5)))
+    active: list[tuple[float, float]] = []
+    for side in SIDES:
+        tl.move(float(rng.uniform(*ease_in_s)), **{side: 1.0})
+        start = tl.t
+        tl.wait(req.hold_s)
+        active.append((start, tl.t))
+        tl.move(float(rng.uniform(*ease_out_s)), **{side: 0.0})
+        tl.wait(float(rng.uniform(*rest_s)))
+    return tl, active
