@@ -77,11 +77,9 @@ def compare(full: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def replayed_report(landmarks: Path, video: Path, exercise: str) -> tuple[dict[str, Any], int]:
+def replayed_report(landmarks: Path, exercise: str) -> tuple[dict[str, Any], int]:
     """The adaptive report with the saved full-rate poses in place of the model."""
-    from formcheck.engine import Engine
-    from formcheck.filters import ButterworthConfig, smooth_offline
-    from formcheck.pipeline import InputStats, build_report, smoothing_description
+    from formcheck.pipeline import AnalysisOptions, analysis_from_poses
     from formcheck.pose import ReplayEstimator
     from formcheck.sampling import AdaptiveSampler, fill_skipped, sample_poses
     from formcheck.specs import load_spec
@@ -92,13 +90,9 @@ def replayed_report(landmarks: Path, video: Path, exercise: str) -> tuple[dict[s
     poses = list(replay.iter_poses())
     analysed = sample_poses(poses, AdaptiveSampler(spec), lambda p: p, lambda p: p)
     filled = fill_skipped(analysed, [(p.index, p.t_s) for p in poses], info.width, info.height)
-    engine = Engine(spec)
-    for pose in smooth_offline(filled, ButterworthConfig()):
-        engine.update(pose)
-    stats = InputStats.from_poses(filled, 0.5, info.fps)
-    smoothing = smoothing_description(ButterworthConfig())
-    report = build_report(spec, info, stats, engine.finish(), "replay", smoothing)
-    return report, len(analysed)
+    options = AnalysisOptions(sampling="adaptive")
+    analysis = analysis_from_poses(filled, spec, info, options, "replay", len(analysed))
+    return analysis.report, len(analysed)
 
 
 def clip_result(job: tuple[str, str, str, str]) -> dict[str, Any]:
@@ -116,7 +110,7 @@ def clip_result(job: tuple[str, str, str, str]) -> dict[str, Any]:
             started = time.perf_counter()
             fast = analyze(video, exercise, AnalysisOptions(sampling="adaptive", threads=1))
             row["adaptive_s"] = time.perf_counter() - started
-            replayed, replayed_analysed = replayed_report(landmarks, Path(video), exercise)
+            replayed, replayed_analysed = replayed_report(landmarks, exercise)
     except Exception as error:  # a failed clip is a result, not the end of the benchmark
         row["error"] = f"{type(error).__name__}: {error}"
         return row

@@ -256,6 +256,35 @@ def build_report(
     }
 
 
+def analysis_from_poses(
+    poses: list[PoseFrame],
+    spec: ExerciseSpec,
+    info: SourceInfo,
+    options: AnalysisOptions,
+    backend_name: str,
+    frames_analysed: int,
+) -> Analysis:
+    """Smoothing, the engine and the report, from the poses of every frame.
+
+    The second half of :func:`analyze`, for callers that have poses already
+    (replayed landmarks, a sampling policy tried on saved poses).
+    ``frames_analysed`` is how many of ``poses`` the pose model produced.
+    """
+    smoothed = smooth_offline(poses, options.smoothing)
+    engine = Engine(spec)
+    statuses = []
+    for pose in smoothed:
+        engine.update(pose)
+        statuses.append(engine.status)
+    session = engine.finish()
+    stats = InputStats.from_poses(poses, options.min_visibility, info.fps)
+    report = build_report(
+        spec, info, stats, session, backend_name, smoothing_description(options.smoothing)
+    )
+    report["analysis"]["sampling"] = {"mode": options.sampling, "frames_analysed": frames_analysed}
+    return Analysis(report, session, poses, smoothed, statuses)
+
+
 def analyze(
     path: str | Path,
     exercise: str | ExerciseSpec,
@@ -295,19 +324,7 @@ def analyze(
         for pose in poses:
             recorder.add(pose)
         recorder.save(options.save_landmarks)
-    smoothed = smooth_offline(poses, options.smoothing)
-    engine = Engine(spec)
-    statuses = []
-    for pose in smoothed:
-        engine.update(pose)
-        statuses.append(engine.status)
-    session = engine.finish()
-    stats = InputStats.from_poses(poses, options.min_visibility, info.fps)
-    report = build_report(
-        spec, info, stats, session, backend_name, smoothing_description(options.smoothing)
-    )
-    report["analysis"]["sampling"] = {"mode": options.sampling, "frames_analysed": analysed}
-    analysis = Analysis(report, session, poses, smoothed, statuses)
+    analysis = analysis_from_poses(poses, spec, info, options, backend_name, analysed)
     if options.annotate_path is not None:
         from formcheck.render.video import write_annotated
 
