@@ -27,6 +27,7 @@ WARNING_MIN_SHARE = 0.05  # a data-quality problem is reported from this share o
 _CORE = [INDEX[name] for name in BODY_CORE]
 _SHOULDERS = (INDEX["left_shoulder"], INDEX["right_shoulder"])
 _HIPS = (INDEX["left_hip"], INDEX["right_hip"])
+_TORSO = [*_SHOULDERS, *_HIPS]
 
 
 def view_width_ratio(pose: PoseFrame) -> float:
@@ -35,13 +36,12 @@ def view_width_ratio(pose: PoseFrame) -> float:
     Small in a side view (the two sides overlap), large in a front view, whatever
     the body's orientation in the image (standing or lying).
     """
-    xy = pose.pixel_xy()
-    shoulders = np.linalg.norm(xy[_SHOULDERS[0]] - xy[_SHOULDERS[1]])
-    hips = np.linalg.norm(xy[_HIPS[0]] - xy[_HIPS[1]])
-    mid_shoulder = 0.5 * (xy[_SHOULDERS[0]] + xy[_SHOULDERS[1]])
-    mid_hip = 0.5 * (xy[_HIPS[0]] + xy[_HIPS[1]])
-    torso = np.linalg.norm(mid_shoulder - mid_hip)
-    return float((shoulders + hips) / (2.0 * torso)) if torso > 0 else math.nan
+    # Plain floats: four points, once per frame, where numpy's per-call cost dominates.
+    (lsx, lsy), (rsx, rsy), (lhx, lhy), (rhx, rhy) = pose.pixel_xy()[_TORSO].tolist()
+    shoulders = math.hypot(lsx - rsx, lsy - rsy)
+    hips = math.hypot(lhx - rhx, lhy - rhy)
+    torso = math.hypot(0.5 * (lsx + rsx - lhx - rhx), 0.5 * (lsy + rsy - lhy - rhy))
+    return (shoulders + hips) / (2.0 * torso) if torso > 0 else math.nan
 
 
 def judge_frame(

@@ -124,18 +124,16 @@ class StreamingSmoother:
             raise ValueError(f"unknown live smoothing method {method!r}: use 'one_euro' or 'none'")
         self.method = method
         self.config = config or OneEuroConfig()
-        self._image = OneEuroFilter(self.config)
-        self._world = OneEuroFilter(self.config)
+        # One filter over image and world coordinates side by side (33×6): the
+        # filter is element-wise, so this is two filters for the price of one call.
+        self._filter = OneEuroFilter(self.config)
 
     def reset(self) -> None:
-        self._image.reset()
-        self._world.reset()
+        self._filter.reset()
 
     def __call__(self, pose: PoseFrame) -> PoseFrame:
         gated = (pose.visibility < self.config.min_visibility)[:, None]
-        image = np.where(gated, np.nan, pose.image_xyz)
-        world = np.where(gated, np.nan, pose.world_xyz)
+        both = np.where(gated, np.nan, np.concatenate((pose.image_xyz, pose.world_xyz), axis=1))
         if self.method == "one_euro" and pose.detected:
-            image = self._image(pose.t_s, image)
-            world = self._world(pose.t_s, world)
-        return replace(pose, image_xyz=image, world_xyz=world)
+            both = self._filter(pose.t_s, both)
+        return replace(pose, image_xyz=both[:, :3], world_xyz=both[:, 3:])
