@@ -33,7 +33,7 @@ def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
         cross = np.linalg.norm(np.cross(u, v), axis=-1)
     dot = np.sum(u * v, axis=-1)
     angle = np.arctan2(cross, dot) * _DEG
-    degenerate = (np.linalg.norm(u, axis=-1) == 0) | (np.linalg.norm(v, axis=-1) == 0)
+    degenerate = ~u.any(axis=-1) | ~v.any(axis=-1)  # a zero-length limb
     return np.where(degenerate, np.nan, angle)
 
 
@@ -55,19 +55,17 @@ def line_offset(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     Positive above the line (against gravity), negative below it. Uses the
     image plane (the first two coordinates): a sag is seen from the side.
     """
-    p = np.asarray(p, dtype=np.float64)[..., :2]
-    a = np.asarray(a, dtype=np.float64)[..., :2]
-    b = np.asarray(b, dtype=np.float64)[..., :2]
-    ab = b - a
-    ap = p - a
-    length = np.linalg.norm(ab, axis=-1)
-    cross = ab[..., 0] * ap[..., 1] - ab[..., 1] * ap[..., 0]
-    distance = np.abs(cross) / np.where(length == 0, np.nan, length)
-    # Which side is "above": the normal of ab whose component points up (-y).
-    normal = np.stack([ab[..., 1], -ab[..., 0]], axis=-1)
-    normal_up = -normal[..., 1]
-    side = np.sign(np.sum(ap * normal, axis=-1)) * np.sign(np.where(normal_up == 0, 1.0, normal_up))
-    return side * distance / np.where(length == 0, np.nan, length)
+    p = np.asarray(p, dtype=np.float64)
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    ab_x, ab_y = b[..., 0] - a[..., 0], b[..., 1] - a[..., 1]
+    ap_x, ap_y = p[..., 0] - a[..., 0], p[..., 1] - a[..., 1]
+    # |ab × ap| / |ab| is the distance, and a further / |ab| makes it a fraction of
+    # |ab|. "Above" is the side of the normal (ab_y, -ab_x) whose upward (-y)
+    # component, ab_x, is positive; ap · normal = -(ab × ap), hence the minus.
+    length_sq = ab_x * ab_x + ab_y * ab_y
+    up = np.where(ab_x < 0, -1.0, 1.0)
+    return -(ab_x * ap_y - ab_y * ap_x) * up / np.where(length_sq == 0, np.nan, length_sq)
 
 
 def normalised_distance(
