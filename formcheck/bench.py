@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import av
 import cv2
@@ -41,7 +41,10 @@ from formcheck.render.overlay import annotate
 from formcheck.render.video import VideoWriter
 from formcheck.report.markdown import md_row
 from formcheck.specs import load_spec
-from formcheck.types import Frame
+from formcheck.types import Frame, PoseFrame
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 STAGES = ("decode", "preprocess", "inference", "analysis", "overlay", "encode")
 TARGETS = {
@@ -85,7 +88,7 @@ def machine_facts() -> dict[str, Any]:
                     break
     except OSError:
         pass
-    threads = {
+    threads: dict[str, str | int] = {
         k: os.environ[k]
         for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE")
         if k in os.environ
@@ -125,7 +128,7 @@ def decoded_frames(path: Path, height: int | None) -> Iterator[tuple[float, floa
             except StopIteration:
                 return
             t1 = time.perf_counter()
-            image = decoded.to_ndarray(format="rgb24")
+            image: np.ndarray = decoded.to_ndarray(format="rgb24")
             if height and image.shape[0] != height:
                 width = int(round(image.shape[1] * height / image.shape[0])) // 2 * 2
                 image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
@@ -155,9 +158,10 @@ class StageRun:
         }
 
 
-def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+def _timed(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> tuple[float, R]:
+    """Seconds taken by ``fn(*args, **kwargs)``, and its result."""
     t0 = time.perf_counter()
-    out = fn()
+    out = fn(*args, **kwargs)
     return time.perf_counter() - t0, out
 
 
@@ -181,6 +185,15 @@ def run_stages(
     run = StageRun()
     writer = None
     out_path = (tmp_dir or Path("/tmp")) / f"formcheck-bench-{os.getpid()}.mp4"
+
+    def analyse(pose: PoseFrame) -> PoseFrame:
+        smoothed = smoother(pose)
+        engine.update(smoothed)
+        return smoothed
+
+    def draw(bgr: np.ndarray, pose: PoseFrame) -> np.ndarray:
+        return annotate(bgr, pose, overlay_state(spec, engine.status))
+
     try:
         wall0, cpu0 = time.perf_counter(), time.process_time()
         for i, (decode_s, prep_s, frame) in enumerate(decoded_frames(video, height)):
@@ -188,14 +201,8 @@ def run_stages(
                 break
             if i == warmup:
                 wall0, cpu0 = time.perf_counter(), time.process_time()
-            infer_s, pose = _timed(lambda f=frame: estimator.process(f))
-
-            def analyse(p=pose):
-                smoothed = smoother(p)
-                engine.update(smoothed)
-                return smoothed
-
-            analysis_s, smoothed = _timed(analyse)
+            infer_s, pose = _timed(estimator.process, frame)
+            analysis_s, smoothed = _timed(analyse, pose)
             times = {
                 "decode": decode_s,
                 "preprocess": prep_s,
@@ -204,12 +211,10 @@ def run_stages(
             }
             if draw_and_encode:
                 bgr = cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR)
-                overlay_s, _ = _timed(
-                    lambda b=bgr, s=smoothed: annotate(b, s, overlay_state(spec, engine.status))
-                )
+                overlay_s, _ = _timed(draw, bgr, smoothed)
                 if writer is None:
                     writer = VideoWriter(out_path, frame.width, frame.height, 30.0)
-                encode_s, _ = _timed(lambda b=bgr, f=frame, w=writer: w.write(b[..., ::-1], f.t_s))
+                encode_s, _ = _timed(writer.write, bgr[..., ::-1], frame.t_s)
                 times.update(overlay=overlay_s, encode=encode_s)
             if i >= warmup:
                 for name, value in times.items():
@@ -235,7 +240,7 @@ def inference_floor(
             estimator.process(frame)
         wall0 = time.perf_counter()
         for frame in frames[warmup:]:
-            t, _ = _timed(lambda f=frame: estimator.process(f))
+            t, _ = _timed(estimator.process, frame)
             samples.append(t)
         wall = time.perf_counter() - wall0
     finally:

@@ -112,14 +112,14 @@ def _render(task: VideoTask, analysis: Analysis, annotated: Path | None) -> dict
     thumbnails = fault_thumbnails(
         job.path, analysis.report, job.spec, session.t_s, session.signals, analysis.smoothed
     )
-    video = annotated is not None and annotated.is_file()
+    video = annotated if annotated is not None and annotated.is_file() else None
     context = ReportContext(
         source=job.rel,
         patient=job.patient,
         program=job.program,
         json_href=REPORT_JSON,
         csv_href=FRAMES_CSV,
-        video_href=ANNOTATED_MP4 if video else None,
+        video_href=ANNOTATED_MP4 if video is not None else None,
     )
     html = render_report_html(
         analysis.report, job.spec, session.t_s, session.signals, context, thumbnails
@@ -129,8 +129,8 @@ def _render(task: VideoTask, analysis: Analysis, annotated: Path | None) -> dict
         FRAMES_CSV: frames_csv(analysis.smoothed, session.t_s, session.signals).encode("utf-8"),
         REPORT_HTML: html.encode("utf-8"),
     }
-    if video:
-        files[ANNOTATED_MP4] = annotated.read_bytes()
+    if video is not None:
+        files[ANNOTATED_MP4] = video.read_bytes()
     return files
 
 

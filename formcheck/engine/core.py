@@ -135,7 +135,8 @@ class Engine:
 
     # ----------------------------------------------------------------- helpers
     def _pick_key_signals(self) -> list[str]:
-        names = [self.spec.reps.signal] if self.spec.reps else []
+        # Condition.signal is None only in a hold the spec validator rejects.
+        names: list[str | None] = [self.spec.reps.signal] if self.spec.reps else []
         if self.spec.hold:
             names += [c.signal for c in self.spec.hold.when if c.signal not in names]
         return [str(name) for name in names]
@@ -311,6 +312,7 @@ class Engine:
 
     def _finish_attempt(self, track: _Track, side: str, attempt: Attempt) -> list[Event]:
         assert self.spec.reps is not None
+        assert track.reps is not None  # attempts come from the track's rep counter
         rules = self.spec.faults
         events: list[Event] = []
         rep_faults = attempt_faults(rules, attempt, side, self.spec.reps.peak_hold_s)
@@ -373,12 +375,12 @@ class Engine:
         """Close open holds and faults and return the session's result."""
         t_end = self._last_t if math.isfinite(self._last_t) else 0.0
         for track in self._tracks:
-            side = self._track_side(track) or "left"
+            track_side = self._track_side(track) or "left"
             if track.hold is not None:
                 ended = track.hold.close()
                 if ended is not None:
                     target = self._hold_target_s or 0.0
-                    hold = Hold(side, ended.start_s, ended.end_s, ended.duration_s, target)
+                    hold = Hold(track_side, ended.start_s, ended.end_s, ended.duration_s, target)
                     self._holds.append(hold)
                     track.best_hold_s = max(track.best_hold_s, hold.duration_s)
             for tracker in track.faults:

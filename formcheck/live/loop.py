@@ -260,8 +260,8 @@ class LiveLoop:
         if self._present is not None or self._video is not None:
             image = cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR)
             annotate(image, smoothed, self._overlay(placement, plan.label, t_s))
-        if self._video is not None:
-            self._video.write(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), t_s)
+            if self._video is not None:
+                self._video.write(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), t_s)
         latency_s = self._show(image, item)
         if recorder is not None and recorder is self._recorder:
             recorder.latency.add(latency_s)

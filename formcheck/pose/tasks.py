@@ -183,10 +183,15 @@ class TasksEstimator:
         self._model = model
         self._settings = settings
         self._people_probe_s = people_probe_s
-        self._probe = (
-            SecondPersonProbe(model, people_probe_s, threads=threads) if people_probe_s else None
-        )
+        self._probe = self._new_probe()
         self._last_ms = -1
+
+    def _new_probe(self) -> SecondPersonProbe | None:
+        """A fresh second-person probe, or ``None`` if ``people_probe_s`` turned it off."""
+        every_s = self._people_probe_s
+        if not every_s:
+            return None
+        return SecondPersonProbe(self._model, every_s, threads=self._settings["threads"])
 
     def reset(self) -> None:
         """Start afresh: the VIDEO-mode graph keeps its tracking crop and needs
@@ -195,9 +200,7 @@ class TasksEstimator:
         self._landmarker = _load(self._model, **self._settings)
         if self._probe is not None:
             self._probe.close()
-            self._probe = SecondPersonProbe(
-                self._model, self._people_probe_s, threads=self._settings["threads"]
-            )
+            self._probe = self._new_probe()
         self._last_ms = -1
 
     def process(self, frame: Frame) -> PoseFrame:

@@ -28,6 +28,7 @@ class VideoWriter:
     def __init__(self, path: str | Path, width: int, height: int, fps: float, crf: int = 26):
         self._file = AtomicFile(path)
         self._container = av.open(str(self._file.path), mode="w", format="mp4")
+        self._closed = False
         rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(30)
         self._stream = self._container.add_stream("libx264", rate=rate)
         self._stream.width = width - width % 2
@@ -48,14 +49,14 @@ class VideoWriter:
             self._container.mux(packet)
 
     def close(self, keep: bool = True) -> None:
-        if self._container is None:
+        if self._closed:
             return
         try:
             for packet in self._stream.encode():
                 self._container.mux(packet)
         finally:
             self._container.close()
-            self._container = None
+            self._closed = True
         if keep:
             self._file.commit()
         else:

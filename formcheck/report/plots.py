@@ -212,8 +212,10 @@ def line_plot_svg(
     legend_x = width - _MARGIN_RIGHT
     for i, (name, v) in reversed(list(enumerate(values.items()))):
         color = _SERIES_COLORS[i % len(_SERIES_COLORS)]
+        # px and py map arrays to arrays (a float only for a float).
+        path = _path(np.asarray(px(t)), np.asarray(py(v)))
         lines.append(
-            f'<path class="series" d="{_path(px(t), py(v))}" fill="none" stroke="{color}" '
+            f'<path class="series" d="{path}" fill="none" stroke="{color}" '
             f'stroke-width="1.8" stroke-linejoin="round"/>'
         )
         body.append(

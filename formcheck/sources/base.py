@@ -40,10 +40,14 @@ class LazyFrame(Protocol):
     """A frame whose RGB image is made only when asked for (``to_frame``).
 
     Lets an analysis skip the colour conversion of frames it does not analyse.
+    ``index`` and ``t_s`` are read-only (properties or frozen dataclass fields).
     """
 
-    index: int
-    t_s: float
+    @property
+    def index(self) -> int: ...
+
+    @property
+    def t_s(self) -> float: ...
 
     def to_frame(self) -> Frame: ...
 

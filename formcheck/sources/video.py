@@ -17,7 +17,7 @@ early: their truncation is not detectable.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +48,7 @@ class _DecodedFrame:
     turns: int
 
     def to_frame(self) -> Frame:
-        image = self.decoded.to_ndarray(format="rgb24")
+        image: np.ndarray = self.decoded.to_ndarray(format="rgb24")
         if self.turns:
             image = np.ascontiguousarray(np.rot90(image, self.turns))
         return Frame(image=image, index=self.index, t_s=self.t_s)
@@ -143,7 +143,7 @@ class VideoSource(FrameSource):
             rotation_deg=90 * self._turns,
         )
 
-    def _decode(self) -> Iterator[av.VideoFrame]:
+    def _decode(self) -> Generator[av.VideoFrame, None, None]:
         """Decoded frames in presentation order; counts the demuxed packets."""
         for packet in self._container.demux(self._stream):
             if packet.size:

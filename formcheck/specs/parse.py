@@ -15,9 +15,12 @@ from __future__ import annotations
 import dataclasses
 import math
 import types
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 
 class Invalid(Exception):
@@ -108,7 +111,7 @@ def convert(value: Any, tp: Any, path: str) -> Any:
         return {key: convert(item, value_tp, join(path, key)) for key, item in value.items()}
     if origin in (Union, types.UnionType):
         return _convert_union(value, tp, path)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return from_table(value, tp, path)
     raise TypeError(f"schema type {tp!r} is not supported")  # a bug in the schema
 
@@ -153,7 +156,7 @@ def from_table(table: Any, cls: type[T], path: str = "") -> T:
     if not isinstance(table, dict):
         raise Invalid(path, f"expected a table, got {_type_name(table)}")
     hints = get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(table) - set(fields))
     if unknown:
         raise Invalid(join(path, unknown[0]), "unknown key")

@@ -341,6 +341,7 @@ def _check_condition(spec: ExerciseSpec, cond: Condition, path: str, *, metric: 
             raise Invalid(join(path, "signal"), f"unknown signal {cond.signal!r}")
         low, high = signal_range(spec, cond.signal)
     value_path = join(path, "value")
+    values: tuple[float, ...]
     if cond.op in ("between", "outside"):
         if not isinstance(cond.value, tuple):
             raise Invalid(value_path, f"op {cond.op!r} needs a [low, high] pair")

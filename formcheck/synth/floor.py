@@ -75,11 +75,11 @@ def bridge(req: Request) -> Script:
     eps_rest = np.arcsin((hip_rest_y - shoulder_y) / l_r)
     eps_grid = np.linspace(eps_rest, np.radians(62.0), 400)
     shoulder = np.array([0.0, shoulder_y])
-    psi_grid = []
+    psi_list = []
     for eps in eps_grid:
         hip = shoulder + l_r * np.array([np.cos(eps), np.sin(eps)])
-        psi_grid.append(_signed_hip(shoulder, hip, _knee_2d(hip, ankle, l_t, l_s)))
-    psi_grid = np.array(psi_grid)
+        psi_list.append(_signed_hip(shoulder, hip, _knee_2d(hip, ankle, l_t, l_s)))
+    psi_grid = np.array(psi_list)
     if np.any(np.diff(psi_grid) <= 0):
         raise RuntimeError("bridge hip angle is not monotonic in the lift; check proportions")
     rest = float(psi_grid[0])

@@ -191,7 +191,7 @@ class MannequinRenderer:
         points[:, 1] = 0.0
         px = self.camera.project_px(points) / _SHADOW_DOWNSCALE
         depth = self.camera.to_camera(points)[:, 2]
-        mask = np.zeros((h // _SHADOW_DOWNSCALE, w // _SHADOW_DOWNSCALE), np.float32)
+        mask: np.ndarray = np.zeros((h // _SHADOW_DOWNSCALE, w // _SHADOW_DOWNSCALE), np.float32)
         for a, b, ra, rb, _ in (*_LIMBS, _PELVIS, *_SHIRT):
             ia, ib = self._names[a], self._names[b]
             strength = 0.45 * float(np.clip(1.0 - 0.5 * (height[ia] + height[ib]) / 1.2, 0, 1))
@@ -199,7 +199,7 @@ class MannequinRenderer:
             thickness = max(int(2 * radius / _SHADOW_DOWNSCALE), 1)
             pa = tuple(int(v) for v in np.round(px[ia]))
             pb = tuple(int(v) for v in np.round(px[ib]))
-            cv2.line(mask, pa, pb, strength, thickness)
+            cv2.line(mask, pa, pb, (strength,), thickness)
         mask = cv2.GaussianBlur(mask, (0, 0), 2.5)
         img = self.background.copy()
         rows, cols = np.nonzero(mask > 0.004)
@@ -320,7 +320,7 @@ class MannequinRenderer:
             _line(img, px(inner), px(brow), px(outer), r_px(eye, 0.005 * k), self.look.hair)
             cv2.circle(
                 img,
-                _fixed(px(eye)),
+                _fixed_pt(px(eye)),
                 _fixed_r(r_px(eye, 0.012 * k)),
                 (250, 250, 250),
                 -1,
@@ -329,7 +329,7 @@ class MannequinRenderer:
             )
             cv2.circle(
                 img,
-                _fixed(px(eye)),
+                _fixed_pt(px(eye)),
                 _fixed_r(r_px(eye, 0.0075 * k)),
                 (40, 30, 30),
                 -1,
@@ -355,6 +355,12 @@ def _rgb(colour: np.ndarray) -> tuple[float, float, float]:
 
 def _fixed(p: np.ndarray) -> np.ndarray:
     return np.round(np.asarray(p) * _ONE).astype(np.int32)
+
+
+def _fixed_pt(p: np.ndarray) -> tuple[int, int]:
+    """One point in fixed point, as the (x, y) ints cv2's drawing functions take."""
+    x, y = _fixed(p)
+    return int(x), int(y)
 
 
 def _fixed_r(r: float) -> int:
@@ -386,8 +392,8 @@ def _capsule(
         col = _rgb(colour * bright)
         quad = np.array([q0 + n * a0, q1 + n * a1, q1 - n * a1, q0 - n * a0])
         cv2.fillConvexPoly(img, _fixed(quad), col, cv2.LINE_AA, _SHIFT)
-        cv2.circle(img, _fixed(q0), _fixed_r(a0), col, -1, cv2.LINE_AA, _SHIFT)
-        cv2.circle(img, _fixed(q1), _fixed_r(a1), col, -1, cv2.LINE_AA, _SHIFT)
+        cv2.circle(img, _fixed_pt(q0), _fixed_r(a0), col, -1, cv2.LINE_AA, _SHIFT)
+        cv2.circle(img, _fixed_pt(q1), _fixed_r(a1), col, -1, cv2.LINE_AA, _SHIFT)
 
 
 def _sphere(
@@ -398,7 +404,7 @@ def _sphere(
         off = light2d * (1.0 - scale) * 0.5 * r
         cv2.circle(
             img,
-            _fixed(p + off),
+            _fixed_pt(p + off),
             _fixed_r(r * scale),
             _rgb(colour * bright),
             -1,
