@@ -137,9 +137,10 @@ class HudAnnotator:
         x, y = self.margin, self.margin + line_h
         panel_lines = [state.title, state.state, *state.counters]
         panel_h = line_h * (len(panel_lines) + (1 if state.hold_target_s else 0)) + self.margin
-        overlay = image.copy()
-        cv2.rectangle(overlay, (0, 0), (int(w * 0.45), panel_h), (30, 30, 30), -1)
-        cv2.addWeighted(overlay, 0.55, image, 0.45, 0, dst=image)
+        # A translucent dark panel, blended in place: only its own pixels are touched
+        # (a full-frame copy and blend cost ~2 ms a frame at 720p).
+        panel = image[: panel_h + 1, : int(w * 0.45) + 1]
+        cv2.addWeighted(np.full_like(panel, 30), 0.55, panel, 0.45, 0, dst=panel)
         for i, line in enumerate(panel_lines):
             color = (255, 255, 255) if i else (120, 220, 255)
             _text(image, line, (x, y), 0.6 * scale, color, thick)
