@@ -21,7 +21,7 @@ from formcheck.pose.replay import LandmarkRecorder, ReplayEstimator
 from formcheck.report import DISCLAIMER, SCHEMA_VERSION
 from formcheck.sampling import AdaptiveSampler, fill_skipped, sample_poses
 from formcheck.sources import ThreadedReader, open_source
-from formcheck.sources.base import LazyFrame, SourceInfo
+from formcheck.sources.base import LazyFrame, ReadyFrame, SourceInfo
 from formcheck.specs import ExerciseSpec, load_spec
 from formcheck.types import PoseFrame
 
@@ -114,7 +114,12 @@ def _estimate_poses(
                     progress(done, total)
 
         try:
-            frames = counted(ThreadedReader(source.lazy_frames()))
+            lazy_frames: Iterable[LazyFrame] = source.lazy_frames()
+            if sampler is None:
+                # Every frame will be analysed: convert it in the reader thread, where
+                # the conversion overlaps inference instead of preceding it.
+                lazy_frames = (ReadyFrame(lazy.to_frame()) for lazy in lazy_frames)
+            frames = counted(ThreadedReader(lazy_frames))
             if sampler is None:
                 analysed = [estimate(lazy) for lazy in frames]
             else:
