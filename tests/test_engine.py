@@ -568,3 +568,22 @@ def test_synth_fault_is_flagged_where_it_happens(exercise, fault):
     for span in found:  # every flagged span overlaps an injected one
         assert any(span.start_s <= w["end_s"] and span.end_s >= w["start_s"] for w in wanted)
     assert result.reps_total == truth["reps"]["total"]
+
+
+def test_a_per_side_hold_hidden_from_the_camera_is_reported_not_silently_missed():
+    """Side-on, the far leg of a per-side stretch can be hidden the whole time: the
+    report must say its hold was not seen rather than only show no hold."""
+    spec = load_spec("quad_stretch")
+    poses = synth.pose_frames(synth.make_clip("quad_stretch", seed=0, facing="right"))
+    seen = analyze_poses(spec, poses)
+    assert {hold.side for hold in seen.holds} == {"left", "right"}
+    assert not [w for w in seen.warnings if w.startswith("hold not checked")]
+
+    left = np.array([name.startswith("left_") for name in LANDMARK_NAMES])
+    hidden = [dataclasses.replace(p, visibility=np.where(left, 0.0, p.visibility)) for p in poses]
+    result = analyze_poses(spec, hidden)
+    assert {hold.side for hold in result.holds} == {"right"}
+    assert [w for w in result.warnings if w.startswith("hold not checked")] == [
+        "hold not checked on the left side in 100% of frames with a person "
+        "(a landmark it needs was hidden: film the left side nearer the camera)"
+    ]

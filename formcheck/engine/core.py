@@ -130,6 +130,10 @@ class Engine:
         # them it could not judge (a landmark it reads unseen).
         self._fault_frames: Counter[str] = Counter()
         self._fault_unknown: Counter[str] = Counter()
+        # Per track key: frames with a person, and how many of them the hold could
+        # not be judged in (a side-on camera hides the far leg of a per-side stretch).
+        self._hold_frames: Counter[str] = Counter()
+        self._hold_unknown: Counter[str] = Counter()
         self.status: EngineStatus
         self._refresh_status(math.nan, {})
 
@@ -239,6 +243,9 @@ class Engine:
                     self._values.setdefault(series, SeriesBuffer()).append(value)
             for name in self._key_signals:
                 shown[self._series_name(track, name)] = values[name]
+            if self.spec.hold is not None and judgement != "no_person":
+                self._hold_frames[track.key] += 1
+                self._hold_unknown[track.key] += all_of(self.spec.hold.when, values) is None
             if not feeding:
                 values = self._evaluator.nan_values()
             events += self._update_track(track, track_side or "left", t, values)
@@ -286,6 +293,28 @@ class Engine:
                 events.append(Event("fault_start", t, span.to_dict()))
                 events += self._offer_cue(t, span, rule.cooldown_s)
         return events
+
+    def _unchecked_holds(self) -> list[str]:
+        """Warnings for a side (or the body) with no hold timed at all, whose hold
+        could not be judged in many frames with a person: "no hold" may then only
+        mean "not seen" (a side-on camera hides the far leg of a per-side stretch)."""
+        out = []
+        held = {hold.side for hold in self._holds}
+        for key, frames in self._hold_frames.items():
+            share = self._hold_unknown[key] / frames
+            if share < WARNING_MIN_SHARE or (held if key == "facing" else key in held):
+                continue
+            if key in SIDES:
+                out.append(
+                    f"hold not checked on the {key} side in {share:.0%} of frames with a person "
+                    f"(a landmark it needs was hidden: film the {key} side nearer the camera)"
+                )
+            else:
+                out.append(
+                    f"hold not checked in {share:.0%} of frames with a person "
+                    "(a landmark it needs was hidden)"
+                )
+        return out
 
     def _unchecked_faults(self) -> list[str]:
         """Warnings for frame rules that could not be judged in many exercising frames."""
@@ -406,7 +435,11 @@ class Engine:
             faults=tuple(sorted(self._faults, key=lambda f: (f.start_s, f.id))),
             cues=tuple(self._cue_log),
             states=tuple(self._states.spans()),
-            warnings=(*self._states.warnings(self.spec.camera.view), *self._unchecked_faults()),
+            warnings=(
+                *self._states.warnings(self.spec.camera.view),
+                *self._unchecked_holds(),
+                *self._unchecked_faults(),
+            ),
             targets=TargetsResult(
                 reps=targets.reps,
                 hold_s=targets.hold_s,
