@@ -81,18 +81,15 @@ def replayed_report(landmarks: Path, exercise: str) -> tuple[dict[str, Any], int
     """The adaptive report with the saved full-rate poses in place of the model."""
     from formcheck.pipeline import AnalysisOptions, analysis_from_poses
     from formcheck.pose import ReplayEstimator
-    from formcheck.sampling import AdaptiveSampler, fill_skipped, sample_poses
+    from formcheck.sampling import resample
     from formcheck.specs import load_spec
 
     spec = load_spec(exercise)
     replay = ReplayEstimator(landmarks)
-    info = replay.source_info()
-    poses = list(replay.iter_poses())
-    analysed = sample_poses(poses, AdaptiveSampler(spec), lambda p: p, lambda p: p)
-    filled = fill_skipped(analysed, [(p.index, p.t_s) for p in poses], info.width, info.height)
+    filled, analysed = resample(list(replay.iter_poses()), spec)
     options = AnalysisOptions(sampling="adaptive")
-    analysis = analysis_from_poses(filled, spec, info, options, "replay", len(analysed))
-    return analysis.report, len(analysed)
+    analysis = analysis_from_poses(filled, spec, replay.source_info(), options, "replay", analysed)
+    return analysis.report, analysed
 
 
 def clip_result(job: tuple[str, str, str, str]) -> dict[str, Any]:

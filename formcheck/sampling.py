@@ -274,3 +274,16 @@ def fill_skipped(
         else:
             out.append(PoseFrame.empty(index, t_s, width, height))
     return out
+
+
+def resample(poses: list[PoseFrame], spec: ExerciseSpec) -> tuple[list[PoseFrame], int]:
+    """The sampling policy alone, on poses known for every frame (saved landmarks,
+    synthetic poses): the poses the sampler would have analysed, the rest
+    interpolated as :func:`fill_skipped` does, and how many were analysed.
+    With no pose model in the loop, no tracker state can differ from full rate.
+    """
+    if not poses:
+        return [], 0
+    analysed = sample_poses(poses, AdaptiveSampler(spec), lambda p: p, lambda p: p)
+    timeline = [(p.index, p.t_s) for p in poses]
+    return fill_skipped(analysed, timeline, poses[0].width, poses[0].height), len(analysed)

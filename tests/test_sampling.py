@@ -14,7 +14,7 @@ from formcheck.engine import analyze_poses
 from formcheck.filters import smooth_offline
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.pipeline import AnalysisOptions, analyze
-from formcheck.sampling import AdaptiveSampler, fill_skipped, plan_for, sample_poses
+from formcheck.sampling import AdaptiveSampler, fill_skipped, plan_for, resample
 from formcheck.specs import load_spec
 from formcheck.synth import make_clip, pose_frames
 from formcheck.synth.motions import MOTIONS
@@ -102,8 +102,7 @@ def _replayed(exercise: str, fault: str | None) -> tuple[dict, dict]:
     """Full rate and adaptive sampling on exact synthetic poses (no pose model)."""
     spec = load_spec(exercise)
     poses = pose_frames(make_clip(exercise, fault, seed=3, reps=3, hold_s=8.0))
-    analysed = sample_poses(poses, AdaptiveSampler(spec), lambda p: p, lambda p: p)
-    filled = fill_skipped(analysed, [(p.index, p.t_s) for p in poses], 640, 480)
+    filled, _ = resample(poses, spec)
     full = analyze_poses(spec, smooth_offline(poses)).to_dict()
     fast = analyze_poses(spec, smooth_offline(filled)).to_dict()
     return full, fast
