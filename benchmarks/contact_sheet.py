@@ -62,10 +62,8 @@ def contact_sheets(
         tile_h = max(t.shape[0] for t in chunk)
         sheet = np.zeros((tile_h * math.ceil(len(chunk) / cols), tile_width * cols, 3), np.uint8)
         for i, tile in enumerate(chunk):
-            r, c = divmod(i, cols)
-            sheet[r * tile_h : r * tile_h + tile.shape[0], c * tile_width : (c + 1) * tile_width] = (
-                tile
-            )
+            top, left = (i // cols) * tile_h, (i % cols) * tile_width
+            sheet[top : top + tile.shape[0], left : left + tile_width] = tile
         name = out / f"{path.stem}.sheet{sheet_no:02d}.png"
         cv2.imwrite(str(name), sheet)
         written.append(name)
