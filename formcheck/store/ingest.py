@@ -1,0 +1,70 @@
+"""From a written report to a stored session: the one call ``analyze``, ``batch`` and
+``live`` make after writing their reports."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from formcheck.store.records import (
+    SessionRecord,
+    record_from_report,
+    recording_fingerprint,
+    recording_time,
+    session_time,
+    spec_digest,
+)
+
+
+def report_record(
+    report: Mapping[str, Any],
+    *,
+    patient: str,
+    source: str,
+    report_path: Path | None,
+    recording: Path | None = None,
+    fingerprint: str | None = None,
+    day: date | None = None,
+    started_at: datetime | None = None,
+    sitting: str | None = None,
+    spec: Any = None,
+    pain_before: int | None = None,
+    pain_after: int | None = None,
+) -> SessionRecord:
+    """The record of one report, with its date and identity worked out.
+
+    Args:
+        report: the JSON report as written.
+        patient: the patient's pseudonym.
+        source: ``analyze``, ``batch`` or ``live``.
+        report_path: where the report was written.
+        recording: the analysed file or folder: its content identifies the
+            session and its ``creation_time`` dates it.
+        fingerprint: the identity when already known (batch hashes every video;
+            a live set has no file); default: the recording's SHA-256.
+        day: ``--date``: the session's day, overriding the recording's.
+        started_at: when it started (live), instead of the recording's time.
+        sitting: the sitting it belongs to (live: the session; default: itself).
+        spec: the spec used (its digest is stored as the spec version).
+        pain_before, pain_after: 0-10 or ``None``.
+    """
+    if fingerprint is None:
+        if recording is None:
+            raise ValueError("report_record needs a recording or a fingerprint")
+        fingerprint = recording_fingerprint(recording)
+    if started_at is None and day is None and recording is not None:
+        started_at = recording_time(recording)
+    return record_from_report(
+        report,
+        patient=patient,
+        source=source,
+        fingerprint=fingerprint,
+        when=session_time(day, started_at),
+        sitting=sitting,
+        report_path=str(report_path.absolute()) if report_path else None,
+        spec_version=spec_digest(spec) if spec is not None else None,
+        pain_before=pain_before,
+        pain_after=pain_after,
+    )
