@@ -13,6 +13,7 @@ import dataclasses
 import json
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from formcheck import __version__
@@ -68,9 +69,39 @@ def _summary_lines(report: dict) -> list[str]:
     return lines
 
 
+def _session_store(args: argparse.Namespace, patient: str | None):
+    """The open session store when a session is to be recorded (opened before the
+    analysis, so a bad --db fails at once), else None."""
+    from formcheck.store import check_pain, check_patient, open_store
+
+    if not patient:
+        given = [
+            name
+            for name in ("db", "date", "pain_before", "pain_after")
+            if getattr(args, name, None) is not None
+        ]
+        if given:
+            flags = ", ".join("--" + name.replace("_", "-") for name in given)
+            raise UsageError(f"{flags} record a session: name the patient with --patient")
+        return None
+    check_patient(patient)
+    check_pain(getattr(args, "pain_before", None), "before")
+    check_pain(getattr(args, "pain_after", None), "after")
+    return open_store(args.db)
+
+
+def _recorded_line(store, recorded, session) -> str:
+    what = "recorded" if recorded.new else "updated (this recording was stored before)"
+    return (
+        f"Session {what}: patient {session.patient}, {session.exercise}, "
+        f"{session.session_date.isoformat()}, in {store.location}"
+    )
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from formcheck.pipeline import analyze
     from formcheck.report import write_report
+    from formcheck.specs import load_spec
 
     video = Path(args.video)
     out_dir = Path(args.out)
@@ -80,17 +111,42 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         save_landmarks=Path(args.save_landmarks) if args.save_landmarks else None,
         annotate_path=out_dir / f"{stem}.annotated.mp4" if args.annotate else None,
     )
-    analysis = analyze(video, args.exercise, options, progress=_progress_printer(video.name))
-    report_path = write_report(analysis.report, out_dir / f"{stem}.{args.exercise}.json")
+    store = _session_store(args, args.patient)
+    try:
+        spec = load_spec(args.exercise)
+        analysis = analyze(video, spec, options, progress=_progress_printer(video.name))
+        report_path = write_report(analysis.report, out_dir / f"{stem}.{args.exercise}.json")
+        notes = []
+        if store is not None:
+            from formcheck.store.ingest import report_record
+
+            record = report_record(
+                analysis.report,
+                patient=args.patient,
+                source="analyze",
+                report_path=report_path,
+                recording=video,
+                day=args.date,
+                spec=spec,
+                pain_before=args.pain_before,
+                pain_after=args.pain_after,
+            )
+            notes.append(_recorded_line(store, store.record(record), record.session))
+    finally:
+        if store is not None:
+            store.close()
     if args.json:
         from formcheck.report.contract import to_json
 
         sys.stdout.write(to_json(analysis.report))
+        for note in notes:
+            print(note, file=sys.stderr)
     else:
         print("\n".join(_summary_lines(analysis.report)))
         print(f"Report: {report_path}")
         if options.annotate_path:
             print(f"Annotated video: {options.annotate_path}")
+        print("\n".join(notes), end="\n" if notes else "")
     return 0
 
 
@@ -120,21 +176,55 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         annotate=args.annotate,
         force=args.force,
     )
-    if args.scheduler:
-        with dask_plan(args.scheduler) as plan:
-            result = run_batch(jobs, out_dir, plan, options, progress=stderr_progress())
-    else:
-        plan = local_plan(args.workers or default_workers())
-        result = run_batch(jobs, out_dir, plan, options, progress=stderr_progress())
+    sessions = None
+    if not args.no_db and any(job.patient for job in jobs):
+        from formcheck.history import BatchSessions
+        from formcheck.store import open_store
+
+        sessions = BatchSessions(open_store(args.db), args.date)
+    elif args.db or args.date:
+        raise UsageError(
+            "--db/--date record sessions, but no video names a patient (manifest column "
+            "patient, or file names <patient>__<exercise>__...)"
+        )
+    run = partial(run_batch, options=options, progress=stderr_progress(), sessions=sessions)
+    try:
+        if args.scheduler:
+            with dask_plan(args.scheduler) as plan:
+                result = run(jobs, out_dir, plan)
+        else:
+            result = run(jobs, out_dir, local_plan(args.workers or default_workers()))
+    finally:
+        if sessions is not None:
+            sessions.store.close()
     counts = ", ".join(
         f"{result.count(s)} {s}"
         for s in ("ok", "unchanged", "failed", "not run")
         if result.count(s)
     )
     print(f"{len(result.rows)} videos: {counts}. Overview: {out_dir / 'index.html'}")
+    if sessions is not None:
+        print(_batch_sessions_line(sessions, result))
     if result.interrupted:
         print("formcheck: interrupted; run the same command again to finish", file=sys.stderr)
     return result.exit_code
+
+
+def _batch_sessions_line(sessions, result) -> str:
+    if result.store_error:
+        return f"formcheck: error: sessions not recorded: {result.store_error}"
+    recorded = sessions.recorded
+    new = sum(r.new for r in recorded)
+    patients = len({row["patient"] for row in result.rows if row.get("history")})
+    line = (
+        f"Sessions: {len(recorded)} recorded ({new} new, {len(recorded) - new} already "
+        f"stored) for {patients} patient{'s' * (patients != 1)} in {sessions.store.location}"
+    )
+    if sessions.skipped:
+        line += f"; {len(sessions.skipped)} video(s) not recorded: " + "; ".join(
+            f"{rel}: {why}" for rel, why in sessions.skipped[:3]
+        )
+    return line
 
 
 def _cmd_specs(args: argparse.Namespace) -> int:
@@ -160,11 +250,27 @@ def _cmd_specs(args: argparse.Namespace) -> int:
 
 
 def _cmd_live(args: argparse.Namespace) -> int:
+    from datetime import datetime, timedelta
+
     from formcheck.errors import SourceError
     from formcheck.live import LiveOptions, run_live
+    from formcheck.live.pain import PAIN_NOTICE, ask_pain
     from formcheck.live.session import session_specs, session_summary
 
-    specs = session_specs(args.exercise, Path(args.program) if args.program else None)
+    program = Path(args.program) if args.program else None
+    specs = session_specs(args.exercise, program)
+    patient = args.patient
+    if patient is None and program is not None:
+        from formcheck.specs import load_program
+
+        patient = load_program(program).patient or None
+    store = _session_store(args, patient)
+    ask = store is not None and sys.stdin.isatty()
+    pain_before = args.pain_before
+    if store is not None:
+        print(PAIN_NOTICE)
+        if pain_before is None and ask:
+            pain_before = ask_pain("now, before you start")
     options = LiveOptions(
         camera=args.camera,
         source=Path(args.source) if args.source else None,
@@ -176,11 +282,111 @@ def _cmd_live(args: argparse.Namespace) -> int:
         backend=args.backend,
         model=Path(args.model) if args.model else None,
     )
-    result, out_dir = run_live(specs, options)
-    print("\n".join(session_summary(result, out_dir)))
+    started = datetime.now().replace(microsecond=0)
+    try:
+        result, out_dir = run_live(specs, options)
+        print("\n".join(session_summary(result, out_dir)))
+        if store is not None and result.sets:
+            from formcheck.store.ingest import report_record
+
+            pain_after = args.pain_after
+            if pain_after is None and ask:
+                pain_after = ask_pain("now, after the session")
+            by_id = {spec.id: spec for spec in specs}
+            records = []
+            for saved in result.sets:
+                live = saved.report["live"]
+                exercise = saved.report["exercise"]["id"]
+                records.append(
+                    report_record(
+                        saved.report,
+                        patient=patient,
+                        source="live",
+                        report_path=saved.path,
+                        fingerprint=f"live:{started.isoformat()}:{live['program_position']}:"
+                        f"{exercise}:{live['set']}",
+                        day=args.date,
+                        started_at=started + timedelta(seconds=live.get("set_started_s") or 0),
+                        sitting=f"live:{started.isoformat()}",
+                        spec=by_id.get(exercise),
+                        pain_before=pain_before,
+                        pain_after=pain_after,
+                    )
+                )
+            recorded = store.record_many(records)
+            print(f"{len(recorded)} set(s) recorded for patient {patient} in {store.location}")
+    finally:
+        if store is not None:
+            store.close()
     if result.end_reason == "source_failed":
         return SourceError.exit_code
     return EXIT_INTERRUPTED if result.end_reason == "interrupted" else 0
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from formcheck.store import check_patient, open_store
+
+    if sum(bool(x) for x in (args.patient, args.list, args.delete)) != 1:
+        raise UsageError("give a PATIENT, or --list, or --delete PATIENT")
+    if (args.list or args.delete) and (args.json or args.html or args.csv or args.since):
+        raise UsageError("--json, --html, --csv and --since go with a PATIENT")
+    with open_store(args.db) as store:
+        if args.list:
+            patients = store.patients()
+            for p in patients:
+                print(f"{p.patient}\t{p.sessions} sessions\t{p.first_date} to {p.last_date}")
+            if not patients:
+                print(f"No sessions recorded in {store.location}.", file=sys.stderr)
+            return 0
+        if args.delete:
+            return _delete_patient(store, check_patient(args.delete), args.yes)
+        return _show_history(store, args)
+
+
+def _delete_patient(store, patient: str, confirmed: bool) -> int:
+    span = store.span(patient)
+    if span is None:
+        print(f"No sessions of patient {patient!r} in {store.location}; nothing deleted.")
+        return 0
+    if not confirmed:
+        if not sys.stdin.isatty():
+            raise UsageError("--delete erases a patient's sessions for good: add --yes")
+        answer = input(
+            f"Erase every session of {patient} ({span[0]} to {span[1]}) from "
+            f"{store.location}? This cannot be undone. [y/N] "
+        )
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing deleted.")
+            return 0
+    count, note = store.delete_patient(patient)
+    print(f"Deleted {count} sessions of patient {patient} from {store.location}; {note}.")
+    print("Report files written by analyze, batch and live are not touched.")
+    return 0
+
+
+def _show_history(store, args: argparse.Namespace) -> int:
+    from formcheck.atomic import write_text_atomic
+    from formcheck.history import history_lines, load_history
+
+    history = load_history(store, args.patient, since=args.since, until=args.until)
+    written = []
+    if args.html:
+        from formcheck.history import render_history_html
+
+        write_text_atomic(args.html, render_history_html(history))
+        written.append(f"History page: {args.html}")
+    if args.csv:
+        from formcheck.history import history_csv
+
+        write_text_atomic(args.csv, history_csv(history))
+        written.append(f"Sessions CSV: {args.csv}")
+    if args.json:
+        sys.stdout.write(json.dumps(history.to_dict(), indent=2) + "\n")
+    else:
+        print("\n".join(history_lines(history)))
+    for line in written:
+        print(line, file=sys.stderr if args.json else sys.stdout)
+    return 0
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -217,6 +423,63 @@ def _add_backend_arguments(parser: argparse.ArgumentParser) -> None:
         help="pose backend (default: %(default)s)",
     )
     parser.add_argument("--model", help="a .task pose model file for the tasks backend")
+
+
+class UsageError(FormcheckError):
+    """Options that do not go together (exit code 2)."""
+
+    exit_code = 2
+
+
+def _day(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date such as 2026-11-01, got {text!r}"
+        ) from None
+
+
+def _pain(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 10:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 10, got {text!r}")
+    return int(text)
+
+
+_DB_HELP = (
+    "session database: a SQLite file, or a postgresql:// URL (needs formcheck[postgres]); "
+    "default: $FORMCHECK_DB, else sessions.db in the user's data folder"
+)
+
+
+def _add_store_arguments(
+    parser: argparse.ArgumentParser, *, patient: bool = True, pain: bool = True
+) -> None:
+    """Options that record a session in the store (analyze, batch, live)."""
+    if patient:
+        parser.add_argument(
+            "--patient",
+            metavar="NAME",
+            help="the patient's pseudonym (never a real name): record the session in the "
+            "session store",
+        )
+    parser.add_argument("--db", metavar="PATH|URL", help=_DB_HELP)
+    parser.add_argument(
+        "--date",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="the session's date (default: the recording's own date, else today)",
+    )
+    if pain:
+        for moment in ("before", "after"):
+            parser.add_argument(
+                f"--pain-{moment}",
+                type=_pain,
+                metavar="0-10",
+                help=f"the patient's pain rating {moment} the session",
+            )
 
 
 def _positive_int(text: str) -> int:
@@ -294,6 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="save raw landmarks (.npz) to re-run the analysis without inference",
     )
     analyze.add_argument("--json", action="store_true", help="print the JSON report on stdout")
+    _add_store_arguments(analyze)
     analyze.set_defaults(func=_cmd_analyze)
 
     batch = sub.add_parser(
@@ -312,9 +576,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 A rerun skips videos whose content and settings are unchanged; failed videos are
 retried. Ctrl-C stops cleanly: finished reports are kept, rerun to finish.
+Videos that name a patient are recorded in the session store (--db; re-importing
+the same videos replaces their sessions) and the overview links each patient to
+REPORT_DIR/patients/<patient>-<digest>.html, their history.
 Exit codes: 0 all analysed, 5 some failed (listed in the overview), 2 bad usage,
-3 INPUT_DIR missing or without videos, 4 pose model unusable, 130 interrupted.
-See docs/batch.md.""",
+3 INPUT_DIR missing or without videos, or the session store unusable, 4 pose
+model unusable, 130 interrupted. See docs/batch.md and docs/history.md.""",
     )
     batch.add_argument("input_dir", metavar="INPUT_DIR", help="folder of recordings")
     batch.add_argument("--out", required=True, metavar="REPORT_DIR", help="output folder")
@@ -337,6 +604,10 @@ See docs/batch.md.""",
     )
     batch.add_argument("--force", action="store_true", help="re-analyse unchanged videos too")
     _add_analysis_arguments(batch)
+    _add_store_arguments(batch, patient=False, pain=False)
+    batch.add_argument(
+        "--no-db", action="store_true", help="do not record the sessions in the session store"
+    )
     batch.set_defaults(func=_cmd_batch)
 
     live = sub.add_parser(
@@ -365,7 +636,49 @@ See docs/batch.md.""",
         help="also save the annotated video (not stored by default, for privacy)",
     )
     _add_backend_arguments(live)
+    _add_store_arguments(live)
     live.set_defaults(func=_cmd_live)
+
+    history = sub.add_parser(
+        "history",
+        help="a patient's sessions: adherence, trends, faults, pain (JSON, HTML, CSV)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="A patient's recorded sessions over a window of days: days active "
+        "(and the last 30 days against the 16-of-30 count of remote therapeutic "
+        "monitoring), an adherence calendar, per-exercise trends, faults over time and "
+        "pain before and after.",
+        epilog="""examples:
+  formcheck history p017                      summary of every session of p017
+  formcheck history p017 --since 30d --html p017.html --csv p017.csv
+  formcheck history p017 --json               the history as JSON
+  formcheck history --list                    patients in the store
+  formcheck history --delete p017 --yes       erase every session of p017
+Exit codes: 0 done, 2 bad usage or unknown patient, 3 the session store cannot be
+opened (missing server, damaged or foreign file: it is never overwritten).""",
+    )
+    history.add_argument("patient", nargs="?", metavar="PATIENT", help="the patient's pseudonym")
+    history.add_argument("--db", metavar="PATH|URL", help=_DB_HELP)
+    history.add_argument(
+        "--since",
+        metavar="30d|12w|DATE",
+        help="first day of the window: a number of days or weeks before --until, or a "
+        "date (default: the patient's first session)",
+    )
+    history.add_argument(
+        "--until",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="last day of the window (default: today, or the last session if later)",
+    )
+    history.add_argument("--json", action="store_true", help="print the history as JSON")
+    history.add_argument("--html", metavar="FILE", help="write a self-contained HTML page")
+    history.add_argument("--csv", metavar="FILE", help="write the sessions as CSV")
+    history.add_argument("--list", action="store_true", help="list the patients")
+    history.add_argument(
+        "--delete", metavar="PATIENT", help="erase every session of PATIENT (privacy)"
+    )
+    history.add_argument("--yes", action="store_true", help="with --delete: do not ask")
+    history.set_defaults(func=_cmd_history)
 
     specs = sub.add_parser("specs", help="list, show or validate exercise specs")
     specs_sub = specs.add_subparsers(dest="specs_command", required=True)

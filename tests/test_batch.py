@@ -13,6 +13,7 @@ import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ from formcheck.batch.state import STATE_FILE
 from formcheck.cli import main
 from formcheck.engine import analyze_poses
 from formcheck.filters import ButterworthConfig
+from formcheck.history import BatchSessions, page_name
 from formcheck.pipeline import (
     Analysis,
     AnalysisOptions,
@@ -47,6 +49,7 @@ from formcheck.render.video import VideoWriter
 from formcheck.report import validate_report
 from formcheck.sources import open_source
 from formcheck.specs import ExerciseSpec
+from formcheck.store import open_store
 from formcheck.synth.clip import make_clip, pose_frames
 
 FAULTS = {"squat": "shallow", "bridge": "backbend"}
@@ -418,6 +421,62 @@ def test_overview_escapes_file_names_and_manifest_text(tmp_path: Path) -> None:
     report = (out / output_dir(hostile) / "report.html").read_text()
     assert "<script" not in report and "<img src=x" not in report
     assert rows_by_file(out)["b.mp4"]["patient"] == '\'=HYPERLINK("http://evil")'
+
+
+# --- the session store ---------------------------------------------------------------
+
+
+def test_batch_records_sessions_and_links_each_patient_to_their_history(
+    inbox: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    with open_store(tmp_path / "s.db") as store:
+        recorder = BatchSessions(store, date(2026, 11, 2))
+        result = run_batch(
+            plan_jobs(inbox, out), out, thread_plan(), analyze_fn=synthetic_analysis,
+            sessions=recorder,
+        )  # fmt: skip
+        assert [r.new for r in recorder.recorded] == [True, True]
+        assert recorder.skipped == []  # the nameless video failed: it has no report
+        assert [(p.patient, p.sessions) for p in store.patients()] == [("p1", 1), ("p2", 1)]
+        (session,) = store.sessions("p2")
+        assert session.source == "batch" and session.session_date == date(2026, 11, 2)
+        assert session.report_path == str(out / output_dir("clinic/p2__bridge.mp4") / "report.json")
+
+        # The same batch again (nothing re-analysed): no duplicate sessions.
+        again = BatchSessions(store, date(2026, 11, 2))
+        run_batch(
+            plan_jobs(inbox, out), out, thread_plan(), analyze_fn=synthetic_analysis,
+            sessions=again,
+        )  # fmt: skip
+        assert [r.new for r in again.recorded] == [False, False]
+        assert [p.sessions for p in store.patients()] == [1, 1]
+    assert result.exit_code == 5 and result.store_error is None
+    index = (out / "index.html").read_text()
+    for patient in ("p1", "p2"):
+        page = f"patients/{page_name(patient)}"
+        assert f'href="{page}"' in index
+        assert f"Exercise history: {patient}" in (out / page).read_text()
+
+
+def test_batch_cli_records_into_db_unless_told_not_to(tmp_path: Path) -> None:
+    root, out, db = tmp_path / "in", tmp_path / "out", tmp_path / "s.db"
+    write_video(root / "p1__squat__monday.mp4")
+    write_video(root / "p2__bridge.mp4")
+    run_batch(plan_jobs(root, out), out, thread_plan(), analyze_fn=synthetic_analysis)
+    args = ["batch", str(root), "--out", str(out), "--workers", "1"]  # all unchanged now
+    assert main([*args, "--no-db"]) == 0
+    assert not db.exists()
+    notes = tmp_path / "notes.db"
+    notes.write_text("not a database")
+    assert main([*args, "--db", str(notes)]) == 3
+    assert notes.read_text() == "not a database"
+    assert main([*args, "--db", str(db), "--date", "2026-11-02"]) == 0
+    with open_store(db) as store:
+        assert [(p.patient, p.last_date) for p in store.patients()] == [
+            ("p1", date(2026, 11, 2)),
+            ("p2", date(2026, 11, 2)),
+        ]
 
 
 # --- the command ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ from formcheck.live.window import display_available, notice_image
 from formcheck.report import validate_report
 from formcheck.sources import CameraSource, SourceInfo, open_source
 from formcheck.specs import SpecError, load_program, load_spec
+from formcheck.store import open_store
 from formcheck.types import Frame, PoseFrame
 
 WIDTH, HEIGHT = 480, 640
@@ -515,3 +517,34 @@ def test_cli_live_on_a_file_writes_the_report_contract(monkeypatch, tmp_path, ca
     assert "Frames: 45 captured, 45 analysed, 0 dropped" in text
     assert (out / "session.json").is_file() and (out / "01-squat-set1.json").is_file()
     assert not list(out.glob("*.mp4"))  # no video unless --save-video
+
+
+def test_cli_live_asks_pain_and_records_each_set(monkeypatch, tmp_path, capsys):
+    clip = write_clip(tmp_path / "clip.mp4", n=45)
+    monkeypatch.setattr(live_session, "create_estimator", lambda *a, **k: FakeEstimator())
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    answers = iter(["3", ""])  # pain 3 before, after skipped
+    monkeypatch.setattr("builtins.input", lambda question: next(answers))
+    db = tmp_path / "s.db"
+    argv = ["live", "-e", "squat", "--source", str(clip), "--no-window", "--mute"]
+    code = cli.main([*argv, "--out", str(tmp_path / "a"), "--patient", "p9", "--db", str(db)])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert text.index("Stop any exercise that causes or worsens pain") < text.index("Frames:")
+    assert "1 set(s) recorded for patient p9" in text
+    with open_store(db) as store:
+        (session,) = store.sessions("p9")
+    assert (session.source, session.exercise, session.pain_before, session.pain_after) == (
+        "live", "squat", 3, None,
+    )  # fmt: skip
+    assert session.started_at is not None and session.report_path is not None
+    assert Path(session.report_path).name == "01-squat-set1.json"
+
+
+def test_cli_live_without_a_patient_records_nothing(monkeypatch, tmp_path):
+    clip = write_clip(tmp_path / "clip.mp4", n=20)
+    monkeypatch.setattr(live_session, "create_estimator", lambda *a, **k: FakeEstimator())
+    argv = ["live", "-e", "squat", "--source", str(clip), "--no-window", "--mute"]
+    assert cli.main([*argv, "--out", str(tmp_path / "a")]) == 0
+    assert cli.main([*argv, "--pain-before", "3"]) == 2  # a rating needs a patient
+    assert not Path(os.environ["FORMCHECK_DB"]).exists()

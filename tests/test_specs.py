@@ -241,6 +241,7 @@ def test_program_overrides_a_threshold(tmp_path):
             tmp_path / "after_tkr.toml",
             """
 title = "After knee replacement, week 6"
+patient = " p017 "
 [[exercises]]
 id = "wall_squat"
 sets = 2
@@ -256,6 +257,7 @@ id = "bridge"
         )
     )
     assert program.title == "After knee replacement, week 6"
+    assert program.patient == "p017"
     squat, bridge = program.exercises
     assert squat.spec.hold.when[0].value == (100.0, 120.0)
     assert squat.spec.faults[0].when[0].value == (120.0, 150.0)
@@ -291,6 +293,7 @@ def test_program_override_errors_name_the_field(tmp_path, body, message):
         ('owner = "x"\n[[exercises]]\nid = "squat"', "owner: unknown key"),
         ('[[exercises]]\nid = "squat"\nreps = 3', "exercises[0].reps: unknown key"),
         ('[[exercises]]\nid = "sqaut"', "unknown exercise 'sqaut'"),
+        ('patient = 17\n[[exercises]]\nid = "squat"', "patient: expected a string"),
     ],
 )
 def test_program_file_errors(tmp_path, text, message):

@@ -296,36 +296,46 @@ _WRITER = textwrap.dedent(
     from formcheck.store import open_store, record_from_report, session_time
     from formcheck.synth.sessions import synthetic_report
 
-    db, name, count, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
+    db, patient, count, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
     report = synthetic_report(load_spec("bridge"), reps=3, good=3, rom_deg=45.0, hold_s=0.0)
     while not go.exists():
         time.sleep(0.005)
     with open_store(db) as store:  # both processes may create the schema at once
         for i in range(count):
-            store.record(record_from_report(report, patient=name, source="batch",
-                fingerprint=f"{name}-{i}", when=session_time(None, None)))
+            store.record(record_from_report(report, patient=patient, source="batch",
+                fingerprint=f"video-{i}", when=session_time(None, None)))
     """
 )
 
 
-def test_two_processes_recording_at_once_lose_nothing(db: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "patients",
+    [("first", "second"), ("same", "same")],
+    ids=["different-sessions", "same-sessions"],
+)
+def test_two_processes_recording_at_once_lose_nothing(
+    db: str, tmp_path: Path, patients: tuple[str, str]
+) -> None:
+    """Two processes start together on a new database (both may create the schema);
+    each records its sessions one transaction at a time. With the same recordings
+    (a batch imported on two machines at once) they meet on every session."""
     count = 60
     go = tmp_path / "go"
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", _WRITER, db, name, str(count), str(go)],
+            [sys.executable, "-c", _WRITER, db, patient, str(count), str(go)],
             stderr=subprocess.PIPE,
             text=True,
         )
-        for name in ("first", "second")
+        for patient in patients
     ]
     go.touch()
     for writer in writers:
         _, err = writer.communicate(timeout=300)
         assert writer.returncode == 0, err
     with open_store(db) as store:
-        for name in ("first", "second"):
-            sessions = store.sessions(name)
+        for patient in set(patients):
+            sessions = store.sessions(patient)
             assert len(sessions) == count
             assert all(len(s.reps) == 3 for s in sessions)
         assert schema_version(store.backend) == SCHEMA_VERSION

@@ -20,7 +20,14 @@ from formcheck.batch.executors import (
 from formcheck.batch.manifest import ManifestError, ManifestRow, read_manifest
 from formcheck.batch.plan import VideoJob, plan_jobs
 from formcheck.batch.progress import stderr_progress
-from formcheck.batch.runner import BatchOptions, BatchResult, output_dir, run_batch
+from formcheck.batch.runner import (
+    BatchOptions,
+    BatchResult,
+    FinishedVideo,
+    SessionRecorder,
+    output_dir,
+    run_batch,
+)
 from formcheck.batch.worker import AnalyzeFn, analyze_reusing_estimator
 
 __all__ = [
@@ -29,9 +36,11 @@ __all__ = [
     "BatchOptions",
     "BatchResult",
     "ExecutorPlan",
+    "FinishedVideo",
     "ManifestError",
     "ManifestRow",
     "SchedulerError",
+    "SessionRecorder",
     "VideoJob",
     "analyze_reusing_estimator",
     "dask_plan",

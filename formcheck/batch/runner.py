@@ -15,6 +15,10 @@ Failure handling:
 * ``KeyboardInterrupt`` (Ctrl-C; in a terminal it reaches the workers too)
   stops the batch: finished reports and the state are kept, and a rerun does
   the rest.
+
+With a :class:`SessionRecorder` (``formcheck batch --db``), every video analysed
+now or before (unchanged) is handed to it once the reports are written; the
+overview then links each patient to the history page it returns.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 from formcheck.atomic import atomic_path, write_text_atomic
 from formcheck.batch.executors import ExecutorPlan
@@ -37,18 +41,20 @@ from formcheck.batch.state import BatchState, settings_digest
 from formcheck.batch.summary import index_html, summary_csv
 from formcheck.batch.worker import (
     REPORT_HTML,
+    REPORT_JSON,
     AnalyzeFn,
     VideoOutcome,
     VideoTask,
     analyze_reusing_estimator,
     run_task,
 )
-from formcheck.errors import ModelError
+from formcheck.errors import FormcheckError, ModelError
 from formcheck.pipeline import AnalysisOptions
 
 EXIT_OK = 0
 EXIT_PARTIAL = 5
 EXIT_INTERRUPTED = 130
+EXIT_STORE = 3
 CRASHED = "the worker process died while analysing this video (crash or out of memory)"
 
 
@@ -67,12 +73,33 @@ class BatchOptions:
     force: bool = False
 
 
+@dataclass(frozen=True)
+class FinishedVideo:
+    """A video whose reports are written: its job, JSON report and content hash."""
+
+    job: VideoJob
+    report_json: Path
+    sha256: str
+
+
+class SessionRecorder(Protocol):
+    def __call__(self, videos: Sequence[FinishedVideo], out_dir: Path) -> dict[str, str]:
+        """Record the videos' sessions; returns patient → history page (relative to
+        ``out_dir``). Raises ``FormcheckError`` when the sessions cannot be recorded."""
+        ...
+
+
 @dataclass
 class BatchResult:
-    """What a batch did; ``rows`` feed ``summary.csv`` and ``index.html``."""
+    """What a batch did; ``rows`` feed ``summary.csv`` and ``index.html``.
+
+    ``store_error`` says why the sessions could not be recorded (the reports are
+    written all the same).
+    """
 
     rows: list[dict[str, Any]]
     interrupted: bool = False
+    store_error: str | None = None
 
     def count(self, status: str) -> int:
         return sum(1 for row in self.rows if row["status"] == status)
@@ -82,7 +109,9 @@ class BatchResult:
         """130 interrupted, 5 some video failed, else 0."""
         if self.interrupted:
             return EXIT_INTERRUPTED
-        return EXIT_PARTIAL if self.count("failed") else EXIT_OK
+        if self.count("failed"):
+            return EXIT_PARTIAL
+        return EXIT_STORE if self.store_error else EXIT_OK
 
 
 def output_dir(rel: str) -> str:
@@ -161,6 +190,14 @@ class _Batch:
         if self.progress is not None:
             status = self.status[job.rel]
             self.progress.done(job.rel, status, outcome.seconds, outcome.error)
+
+    def finished(self, job: VideoJob) -> FinishedVideo | None:
+        """The job's reports, when it was analysed now or before (unchanged)."""
+        entry = self.state.entries.get(job.rel) or {}
+        report = (entry.get("outputs") or {}).get(REPORT_JSON)
+        if self.status.get(job.rel) not in ("ok", "unchanged") or not report:
+            return None
+        return FinishedVideo(job, self.out_dir / report, entry.get("sha256") or "")
 
     def row(self, job: VideoJob) -> dict[str, Any]:
         entry = self.state.entries.get(job.rel) or {}
@@ -281,6 +318,7 @@ def run_batch(
     options: BatchOptions | None = None,
     analyze_fn: AnalyzeFn = analyze_reusing_estimator,
     progress: Progress | None = None,
+    sessions: SessionRecorder | None = None,
 ) -> BatchResult:
     """Analyse every job not already done and write the reports and the overview.
 
@@ -292,6 +330,7 @@ def run_batch(
         analyze_fn: ``(path, spec, options) -> Analysis``, run in the workers; it must
             be picklable by reference (a module-level function).
         progress: receives one call per finished video.
+        sessions: records each analysed video's session (``formcheck.history.BatchSessions``).
 
     Returns:
         The rows of the overview; ``exit_code`` is 0, 5 (some failed) or 130.
@@ -307,6 +346,7 @@ def run_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     batch = _Batch(out_dir, progress)
     interrupted = False
+    store_error = None
     try:
         pending, failed = _prepare(jobs, batch, options)
         if progress is not None:
@@ -321,6 +361,14 @@ def run_batch(
         if progress is not None:
             progress.close()
         rows = [batch.row(job) for job in jobs]
+        if sessions is not None:
+            finished = [video for job in jobs if (video := batch.finished(job)) is not None]
+            try:
+                pages = sessions(finished, out_dir)
+            except FormcheckError as error:
+                store_error, pages = str(error), {}
+            for row in rows:
+                row["history"] = pages.get(row["patient"].strip())
         write_text_atomic(out_dir / "summary.csv", summary_csv(rows))
         write_text_atomic(out_dir / "index.html", index_html(rows))
-    return BatchResult(rows, interrupted)
+    return BatchResult(rows, interrupted, store_error)

@@ -145,9 +145,11 @@ def index_html(rows: Sequence[Mapping[str, Any]], title: str = "formcheck batch 
         if row.get("error"):
             status += f'<br><span class="bad">{escape(row["error"])}</span>'
         css = "bad" if row["status"] == "failed" else "ok" if s else ""
+        patient = escape(row.get("patient", ""))
+        history = row.get("history")
         cells_html = [
             f'<a href="{href(link)}">{name}</a>' if link else name,
-            escape(row.get("patient", "")),
+            f'<a href="{href(history)}" title="history">{patient}</a>' if history else patient,
             escape(row.get("program", "")),
             escape(row.get("exercise", "")),
             reps,

@@ -4,6 +4,7 @@ A program names bundled specs (or spec files) and may override any spec field,
 e.g. a shallower wall squat after knee surgery::
 
     title = "Home programme, week 3"
+    patient = "p017"        # optional: a pseudonym, for the session store
 
     [[exercises]]
     id = "wall_squat"
@@ -55,11 +56,12 @@ class ProgramExercise:
 
 @dataclass(frozen=True)
 class Program:
-    """A patient's home-exercise programme."""
+    """A patient's home-exercise programme (``patient``: a pseudonym, "" if not given)."""
 
     title: str
     notes: str
     exercises: tuple[ProgramExercise, ...]
+    patient: str = ""
 
 
 def _merge(base: Any, override: Any, path: str) -> Any:
@@ -126,16 +128,17 @@ def load_program(path: str | Path) -> Program:
     """
     path = Path(path)
     raw = read_toml(path)
-    unknown = sorted(set(raw) - {"title", "notes", "exercises"})
+    unknown = sorted(set(raw) - {"title", "notes", "patient", "exercises"})
     if unknown:
         raise spec_error(path, Invalid(unknown[0], "unknown key"))
     title = raw.get("title", path.stem)
     notes = raw.get("notes", "")
-    for key, value in (("title", title), ("notes", notes)):
+    patient = raw.get("patient", "")
+    for key, value in (("title", title), ("notes", notes), ("patient", patient)):
         if not isinstance(value, str):
             raise spec_error(path, Invalid(key, "expected a string"))
     entries = raw.get("exercises")
     if not isinstance(entries, list) or not entries:
         raise spec_error(path, Invalid("exercises", "give at least one [[exercises]] entry"))
     exercises = tuple(_exercise(e, i, path.parent, path) for i, e in enumerate(entries))
-    return Program(title, notes, exercises)
+    return Program(title, notes, exercises, patient.strip())

@@ -223,24 +223,41 @@ class SessionStore:
         return done
 
     def _write(self, record: SessionRecord, now: str) -> Recorded:
+        """Insert a session, or replace the one stored under its key.
+
+        The insert does nothing on a conflict (it waits for a concurrent insert of
+        the same key to commit first); then the update takes the row, so two
+        processes importing the same recording at once serialise on it.
+        """
         backend = self.backend
-        existing = backend.query("SELECT id FROM sessions WHERE session_key = ?", (record.key,))
         report = json.dumps(record.report, separators=(",", ":"), allow_nan=False, default=str)
-        values = [*_session_values(record.session), now, __version__, report]
-        updates = ", ".join(
-            f"{c} = excluded.{c}" for c in _WRITE_COLUMNS if c not in _KEPT_ON_REIMPORT
+        values = dict(
+            zip(
+                _WRITE_COLUMNS,
+                [*_session_values(record.session), now, __version__, report],
+                strict=True,
+            )
         )
-        (session_id,) = backend.execute(
+        inserted = backend.query(
             _insert_sql("sessions", ("session_key", *_WRITE_COLUMNS))
-            + f" ON CONFLICT (session_key) DO UPDATE SET {updates} RETURNING id",
-            (record.key, *values),
-        ).fetchone()
-        for table, _ in _CHILD_TABLES:
-            backend.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
+            + " ON CONFLICT (session_key) DO NOTHING RETURNING id",
+            (record.key, *values.values()),
+        )
+        if inserted:
+            session_id = inserted[0][0]
+        else:
+            kept = [c for c in _WRITE_COLUMNS if c not in _KEPT_ON_REIMPORT]
+            ((session_id,),) = backend.query(
+                f"UPDATE sessions SET {', '.join(f'{c} = ?' for c in kept)} "
+                "WHERE session_key = ? RETURNING id",
+                (*(values[c] for c in kept), record.key),
+            )
+            for table, _ in _CHILD_TABLES:  # its reps, holds and faults are replaced
+                backend.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
         rows = _child_rows(session_id, record.session)
         for table, columns in _CHILD_TABLES:
             backend.executemany(_insert_sql(table, ("session_id", *columns)), rows[table])
-        return Recorded(int(session_id), new=not existing)
+        return Recorded(int(session_id), new=bool(inserted))
 
     def delete_patient(self, patient: str) -> tuple[int, str]:
         """Erase every session of ``patient``.
