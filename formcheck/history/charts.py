@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from html import escape
 from typing import Literal
 
-from formcheck.report.plots import nice_ticks
+from formcheck.report.plots import nice_ticks, svg_head, svg_message
 
 _COLORS = ("#1f5fbf", "#d9480f", "#2b8a3e", "#862e9c")
 _BAND_FILL = "#2f9e44"
@@ -124,22 +124,12 @@ def date_chart_svg(
         width, height: size in CSS pixels.
     """
     label = f"{title} ({unit})" if unit else title
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(label)}"><title>{escape(label)}</title>'
-        f'<rect width="{width}" height="{height}" fill="#ffffff"/>'
-        f'<text x="{_LEFT}" y="18" font-size="13" font-weight="bold" '
-        f'font-family="sans-serif">{escape(label)}</text>'
-    )
+    head = svg_head(label, width, height)
     values = [p.value for s in series for p in s.points if math.isfinite(p.value)]
     values += [v for b in band for v in (b.low, b.high)]
     values += [v for v in (y_floor, y_ceiling) if v is not None]
     if not any(s.points for s in series):
-        return (
-            f'{head}<text x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle" '
-            f'font-size="13" fill="#868e96" font-family="sans-serif">nothing recorded</text></svg>'
-        )
+        return head + svg_message("nothing recorded", width, height)
     y_low, y_high = min(values), max(values)
     pad = 0.08 * (y_high - y_low) or max(abs(y_high) * 0.1, 1.0)
     y_low = y_low if y_floor is not None and y_low >= y_floor else y_low - pad

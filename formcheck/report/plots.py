@@ -86,6 +86,27 @@ def _path(xs: np.ndarray, ys: np.ndarray) -> str:
     return " ".join(parts)
 
 
+def svg_head(label: str, width: int, height: int) -> str:
+    """The opening of a plot: an ``<svg>`` of the given size with ``label`` (escaped) as
+    its accessible name and its title, on white."""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(label)}"><title>{escape(label)}</title>'
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>'
+        f'<text x="{_MARGIN_LEFT}" y="18" font-size="13" font-weight="bold" '
+        f'font-family="sans-serif">{escape(label)}</text>'
+    )
+
+
+def svg_message(message: str, width: int, height: int) -> str:
+    """The rest of a plot that has nothing to draw: ``message`` (escaped) in grey."""
+    return (
+        f'<text x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle" '
+        f'font-size="13" fill="#868e96" font-family="sans-serif">{escape(message)}</text></svg>'
+    )
+
+
 def line_plot_svg(
     t_s: np.ndarray,
     series: Mapping[str, np.ndarray],
@@ -120,22 +141,11 @@ def line_plot_svg(
         if v.shape != t.shape:
             raise ValueError(f"series {name!r} has shape {v.shape}, expected {t.shape}")
     label = f"{title} ({unit})" if unit else title
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(label)}"><title>{escape(label)}</title>'
-        f'<rect width="{width}" height="{height}" fill="#ffffff"/>'
-        f'<text x="{_MARGIN_LEFT}" y="18" font-size="13" font-weight="bold" '
-        f'font-family="sans-serif">{escape(label)}</text>'
-    )
+    head = svg_head(label, width, height)
     finite = [v[np.isfinite(v)] for v in values.values()]
     samples = np.concatenate(finite) if finite else np.empty(0)
     if t.size == 0 or samples.size == 0:
-        message = "no measurable values"
-        return (
-            f'{head}<text x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle" '
-            f'font-size="13" fill="#868e96" font-family="sans-serif">{message}</text></svg>'
-        )
+        return head + svg_message("no measurable values", width, height)
     refs = np.array([th.value for th in thresholds], dtype=np.float64)
     y_low = float(min(samples.min(), refs.min() if refs.size else np.inf))
     y_high = float(max(samples.max(), refs.max() if refs.size else -np.inf))
