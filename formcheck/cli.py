@@ -211,6 +211,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _batch_sessions_line(sessions, result) -> str:
+    from formcheck.history.model import plural
+
     if result.store_error:
         return f"formcheck: error: sessions not recorded: {result.store_error}"
     recorded = sessions.recorded
@@ -218,7 +220,7 @@ def _batch_sessions_line(sessions, result) -> str:
     patients = len({row["patient"] for row in result.rows if row.get("history")})
     line = (
         f"Sessions: {len(recorded)} recorded ({new} new, {len(recorded) - new} already "
-        f"stored) for {patients} patient{'s' * (patients != 1)} in {sessions.store.location}"
+        f"stored) for {plural(patients, 'patient')} in {sessions.store.location}"
     )
     if sessions.skipped:
         line += f"; {len(sessions.skipped)} video(s) not recorded: " + "; ".join(
@@ -358,8 +360,10 @@ def _delete_patient(store, patient: str, confirmed: bool) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing deleted.")
             return 0
+    from formcheck.history.model import plural
+
     count, note = store.delete_patient(patient)
-    print(f"Deleted {count} sessions of patient {patient} from {store.location}; {note}.")
+    print(f"Deleted {plural(count, 'session')} of patient {patient} from {store.location}; {note}.")
     print("Report files written by analyze, batch and live are not touched.")
     return 0
 

@@ -381,7 +381,7 @@ def test_delete_needs_yes_without_a_terminal(tmp_path: Path, capsys) -> None:
     code, _, err = _run(capsys, "history", "--delete", "p1", "--db", str(db))
     assert code == 2 and "add --yes" in err
     code, out, _ = _run(capsys, "history", "--delete", "p1", "--yes", "--db", str(db))
-    assert code == 0 and "Deleted 1 sessions of patient p1" in out
+    assert code == 0 and "Deleted 1 session of patient p1" in out
     code, out, _ = _run(capsys, "history", "--list", "--db", str(db))
     assert out.startswith("p2\t")
 

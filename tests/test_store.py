@@ -15,10 +15,11 @@ import textwrap
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import numpy as np
 import pytest
 
 from formcheck.specs import load_spec
@@ -30,6 +31,7 @@ from formcheck.store import (
     check_patient,
     open_store,
     record_from_report,
+    recording_time,
     session_time,
 )
 from formcheck.store.backend import redact
@@ -150,11 +152,22 @@ def test_reimport_keeps_the_first_date_when_it_was_not_given(db: str) -> None:
 
 def test_record_many_is_all_or_nothing(db: str) -> None:
     good = bridge_record()
-    broken = replace(good, key="another", report={"bad": float("nan")})
+    broken = bridge_record(fingerprint="another")
+    object.__setattr__(broken.session, "pain_after", 11)  # past the checks, into the database
     with open_store(db) as store:
-        with pytest.raises(ValueError):
+        with pytest.raises(StoreError):
             store.record_many([good, broken])
         assert store.sessions("p1") == []
+
+
+def test_report_is_stored_as_plain_json(db: str) -> None:
+    record = bridge_record()
+    record.report["reps"]["details"][0]["rom"] = float("nan")  # as reports hold before writing
+    record.report["input"]["fps"] = np.float32(29.5)
+    with open_store(db) as store:
+        stored = store.report(store.record(record).id)
+    assert stored is not None
+    assert stored["reps"]["details"][0]["rom"] is None and stored["input"]["fps"] == 29.5
 
 
 def test_window_patients_and_span(db: str) -> None:
@@ -456,3 +469,26 @@ def test_report_record_dates_and_identifies_a_recording(tmp_path: Path) -> None:
         ).key
         == undated.key
     )  # the content, not the file's times, identifies it
+
+
+def test_recording_time_comes_from_the_video_metadata(tmp_path: Path) -> None:
+    import av
+
+    def video(name: str, creation_time: str | None) -> Path:
+        path = tmp_path / name
+        with av.open(str(path), "w") as container:
+            if creation_time:
+                container.metadata["creation_time"] = creation_time
+            stream = container.add_stream("mpeg4", rate=10)
+            stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
+            frame = av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8), format="rgb24")
+            for packet in [*stream.encode(frame), *stream.encode()]:
+                container.mux(packet)
+        return path
+
+    utc = datetime(2026, 5, 2, 10, 11, 12).replace(tzinfo=UTC)
+    dated = video("dated.mp4", "2026-05-02T10:11:12.000000Z")
+    assert recording_time(dated) == utc.astimezone().replace(tzinfo=None)
+    assert recording_time(video("undated.mp4", None)) is None
+    assert recording_time(video("epoch.mp4", "1970-01-01T00:00:00Z")) is None  # a placeholder
+    assert recording_time(tmp_path) is None

@@ -22,6 +22,7 @@ from formcheck.history.model import (
     FaultTrend,
     History,
     PainRating,
+    plural,
 )
 from formcheck.report import DISCLAIMER
 from formcheck.report.html import html_page
@@ -30,8 +31,8 @@ from formcheck.store import Session
 _STYLE = """
 .months{display:flex;flex-wrap:wrap;gap:16px}.month caption{font-weight:bold;text-align:left}
 .month td,.month th{width:26px;height:22px;text-align:center;padding:1px;font-size:12px}
-.month td.out{color:#ced4da;background:#f8f9fa}.month td.active{background:#8ce99a}
-.month td.many{background:#2f9e44;color:#fff}.big{font-size:1.3em;font-weight:bold}
+.month td.out{color:#ced4da;background:#f8f9fa}.month td.active{background:#2f9e44;color:#fff}
+.big{font-size:1.3em;font-weight:bold}
 td.worse{color:#c92a2a;font-weight:bold}
 """
 _WEEKS_MAX = 16  # faults are counted by week up to this many weeks, else by month
@@ -56,8 +57,8 @@ def _month_table(year: int, month: int, history: History) -> str:
                 continue
             count = adherence.sessions_per_day.get(day, 0)
             inside = adherence.since <= day <= adherence.until
-            css = "out" if not inside else "many" if count > 1 else "active" if count else ""
-            title = f"{day.isoformat()}: {count} session{'s' * (count != 1)}"
+            css = "out" if not inside else "active" if count else ""
+            title = f"{day.isoformat()}: {plural(count, 'session')}"
             cells.append(f'<td class="{css}" title="{title}">{day.day}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     head = "".join(f"<th>{name[:2]}</th>" for name in calendar.day_abbr)
@@ -173,10 +174,9 @@ def _trend_charts(trend: ExerciseTrend, since: date, until: date) -> list[str]:
 def _exercise_section(trend: ExerciseTrend, history: History) -> str:
     a = history.adherence
     charts = "".join(f"<figure>{svg}</figure>" for svg in _trend_charts(trend, a.since, a.until))
-    sessions = len(trend.points)
     return (
-        f"<h2>{escape(trend.title)}</h2><p class=meta>{sessions} session"
-        f"{'s' * (sessions != 1)} ({escape(trend.exercise)}, {escape(trend.kind)})</p>{charts}"
+        f"<h2>{escape(trend.title)}</h2><p class=meta>{plural(len(trend.points), 'session')} "
+        f"({escape(trend.exercise)}, {escape(trend.kind)})</p>{charts}"
     )
 
 
@@ -264,8 +264,7 @@ def _pain(ratings: Sequence[PainRating], history: History) -> str:
         )
     worse = sum(r.worse for r in ratings)
     note = (
-        f'<p class="warn">Pain was higher after than before in {worse} sitting'
-        f"{'s' * (worse != 1)}.</p>"
+        f'<p class="warn">Pain was higher after than before in {plural(worse, "sitting")}.</p>'
         if worse
         else ""
     )
@@ -331,7 +330,7 @@ def render_history_html(history: History) -> str:
     title = f"Exercise history: {history.patient}"
     body = (
         f"<style>{_STYLE}</style><h1>{escape(title)}</h1>"
-        f"<p class=meta>{count} session{'s' * (count != 1)} from {a.since.isoformat()} to "
+        f"<p class=meta>{plural(count, 'session')} from {a.since.isoformat()} to "
         f"{a.until.isoformat()}. Generated {escape(history.generated.isoformat(sep=' '))} by "
         "formcheck.</p>"
         + _adherence(history)

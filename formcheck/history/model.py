@@ -60,6 +60,16 @@ def parse_since(text: str, until: date) -> date:
         ) from None
 
 
+def plural(count: int, noun: str) -> str:
+    """``"1 session"``, ``"2 sessions"``.
+
+    Example:
+        >>> plural(1, "day"), plural(0, "day")
+        ('1 day', '0 days')
+    """
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _mean(values: Sequence[float]) -> float | None:
     return statistics.fmean(values) if values else None
 

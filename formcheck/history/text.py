@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from formcheck.history.model import RTM_DAYS_REQUIRED, RTM_PERIOD_DAYS, ExerciseTrend, History
+from formcheck.history.model import (
+    RTM_DAYS_REQUIRED,
+    RTM_PERIOD_DAYS,
+    ExerciseTrend,
+    History,
+    plural,
+)
 
 
 def _change(first: float | None, last: float | None, unit: str, digits: int = 0) -> str:
@@ -14,7 +20,7 @@ def _change(first: float | None, last: float | None, unit: str, digits: int = 0)
 def _exercise_line(trend: ExerciseTrend) -> str:
     first, last = trend.points[0], trend.points[-1]
     n = len(trend.points)
-    parts = [f"{trend.title}: {n} session{'s' * (n != 1)}"]
+    parts = [f"{trend.title}: {plural(n, 'session')}"]
     if trend.has_reps:
         target = last.reps_target
         prescribed = f" (prescribed {target[0]}–{target[1]})" if target else ""
@@ -34,7 +40,7 @@ def history_lines(history: History) -> list[str]:
     """Days active against the 30-day count, one line per exercise, pain, faults."""
     a = history.adherence
     lines = [
-        f"Patient {history.patient}: {len(history.sessions)} sessions from {a.since} to "
+        f"Patient {history.patient}: {plural(len(history.sessions), 'session')} from {a.since} to "
         f"{a.until} ({a.window_days} days)",
         f"Days active: {a.days_active} of {a.window_days}; last {RTM_PERIOD_DAYS} days "
         f"({a.period_since} to {a.until}): {a.period_days_active}, "
@@ -49,7 +55,7 @@ def history_lines(history: History) -> list[str]:
     worse = [p for p in history.pain if p.worse]
     if history.pain:
         lines.append(
-            f"Pain rated in {len(history.pain)} sittings; higher after than before in {len(worse)}"
-            + (f" (last {worse[-1].day})" if worse else "")
+            f"Pain rated in {plural(len(history.pain), 'sitting')}; higher after than before "
+            f"in {len(worse)}" + (f" (last {worse[-1].day})" if worse else "")
         )
     return lines

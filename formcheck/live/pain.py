@@ -6,10 +6,7 @@ from collections.abc import Callable
 
 from formcheck.store.records import PAIN_MAX, PAIN_MIN
 
-PAIN_NOTICE = (
-    "Stop any exercise that causes or worsens pain, and tell your clinician. "
-    "You may rate your pain before and after the session (press Enter to skip)."
-)
+PAIN_NOTICE = "Stop any exercise that causes or worsens pain, and tell your clinician."
 _ATTEMPTS = 3
 
 

@@ -67,23 +67,24 @@ def validate_report(report: dict[str, Any]) -> None:
         _check(hold, _HOLD_KEYS, f"report.holds[{i}]")
 
 
-def _jsonable(value: Any) -> Any:
-    """NaN and infinity are not JSON: they become null."""
+def jsonable(value: Any) -> Any:
+    """``value`` as plain JSON data: NaN and infinity (not JSON) become null, numpy
+    scalars Python numbers, tuples lists."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if hasattr(value, "item") and callable(value.item):  # numpy scalar
-        return _jsonable(value.item())
+        return jsonable(value.item())
     return value
 
 
 def to_json(report: dict[str, Any]) -> str:
     """The report as indented JSON text (validated first)."""
     validate_report(report)
-    return json.dumps(_jsonable(report), indent=2, allow_nan=False) + "\n"
+    return json.dumps(jsonable(report), indent=2, allow_nan=False) + "\n"
 
 
 def write_report(report: dict[str, Any], path: str | Path) -> Path:

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from formcheck import __version__
+from formcheck.report.contract import jsonable
 from formcheck.store.backend import Backend, SQLiteBackend, enable_wal, open_backend, resolve_target
 from formcheck.store.records import (
     FaultRow,
@@ -230,7 +231,9 @@ class SessionStore:
         processes importing the same recording at once serialise on it.
         """
         backend = self.backend
-        report = json.dumps(record.report, separators=(",", ":"), allow_nan=False, default=str)
+        report = json.dumps(
+            jsonable(record.report), separators=(",", ":"), allow_nan=False, default=str
+        )
         values = dict(
             zip(
                 _WRITE_COLUMNS,
