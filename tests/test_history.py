@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -131,6 +132,29 @@ def test_trends_per_exercise() -> None:
     assert plank.has_holds and not plank.has_reps
     assert plank.points[0].holds_s == {"facing": 18.0}
     assert plank.points[0].hold_target_s == (30.0, 30.0)
+
+
+def test_form_not_assessed_shows_no_good_form() -> None:
+    """A spec without faults only counts: its 100 % "good" reps mean nothing."""
+    cat_cow = load_spec("cat_cow")
+    counted = [
+        replace(session(date(2026, 11, 2) + timedelta(days=i), cat_cow), form_assessed=False)
+        for i in range(3)
+    ]
+    judged = [session(date(2026, 11, 2)), replace(session(date(2026, 11, 3)), rom_unit="°")]
+    history = build_history("p1", counted + judged, date(2026, 11, 1), UNTIL)
+    bridge, cats = history.exercises
+    assert (bridge.form_assessed, cats.form_assessed) == (True, False)
+    assert bridge.rom_unit == "°" and cats.rom_unit is None
+    html = render_history_html(history)
+    cat_section = html[html.index("<h2>Cat-cow</h2>") : html.index("<h2>Faults over time")]
+    assert "Reps with good form" not in cat_section and "Range of motion per rep" in cat_section
+    assert "Reps with good form" in html[: html.index("<h2>Cat-cow</h2>")]
+    lines = history_lines(history)
+    assert any(
+        line.startswith("Cat-cow: 3 sessions") and "form not assessed" in line for line in lines
+    )
+    assert any(line.startswith("Bridge:") and "ROM 50° → 50°" in line for line in lines)
 
 
 def test_faults_counted_by_day() -> None:

@@ -458,6 +458,12 @@ def test_report_record_dates_and_identifies_a_recording(tmp_path: Path) -> None:
         report, patient="p1", source="analyze", report_path=None, recording=video, spec=BRIDGE
     )
     assert given.session.session_date == date(2026, 11, 1) and given.session.started_at is None
+    assert (given.session.form_assessed, given.session.rom_unit) == (True, "°")
+    cat_cow = report_record(
+        report, patient="p1", source="live", report_path=None, fingerprint="s1",
+        spec=load_spec("cat_cow"),
+    )  # fmt: skip
+    assert cat_cow.session.form_assessed is False  # it only counts
     assert undated.session.session_date == date.today()  # a landmark file has no date
     assert given.key != undated.key  # a given date makes its own session
     assert given.session.spec_version == undated.session.spec_version

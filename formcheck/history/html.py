@@ -95,6 +95,13 @@ def _adherence(history: History) -> str:
     )
 
 
+def _rom_unit(unit: str | None) -> str:
+    """Degrees, a fraction of a length, or unsaid when the session did not record it."""
+    if unit is None:
+        return ""
+    return unit or "fraction of a length"
+
+
 def _trend_charts(trend: ExerciseTrend, since: date, until: date) -> list[str]:
     points = trend.points
     charts = []
@@ -129,11 +136,12 @@ def _trend_charts(trend: ExerciseTrend, since: date, until: date) -> list[str]:
             date_chart_svg(
                 [Series("each rep", roms, "dots"), Series("session mean", means)],
                 title="Range of motion per rep",
-                unit="°",
+                unit=_rom_unit(trend.rom_unit),
                 since=since,
                 until=until,
             )
         )
+    if trend.has_reps and trend.form_assessed:
         good = [Point(p.when, 100 * p.good_share) for p in points if p.good_share is not None]
         charts.append(
             date_chart_svg(

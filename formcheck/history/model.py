@@ -213,13 +213,21 @@ def _trend_point(session: Session) -> TrendPoint:
 
 @dataclass(frozen=True)
 class ExerciseTrend:
-    """Every session of one exercise in the window, oldest first."""
+    """Every session of one exercise in the window, oldest first.
+
+    ``form_assessed`` is False when the exercise's spec judges no form (it only
+    counts or times): then no share of "good form" means anything. ``rom_unit``
+    is the unit of the range of motion (``"°"``; ``""`` for a fraction of a length;
+    ``None``: not recorded).
+    """
 
     exercise: str
     title: str
     kind: str
     per_side: bool
     points: tuple[TrendPoint, ...]
+    form_assessed: bool = True
+    rom_unit: str | None = None
 
     @property
     def has_reps(self) -> bool:
@@ -235,6 +243,8 @@ class ExerciseTrend:
             "title": self.title,
             "kind": self.kind,
             "per_side": self.per_side,
+            "form_assessed": self.form_assessed,
+            "rom_unit": self.rom_unit,
             "sessions": len(self.points),
             "points": [p.to_dict() for p in self.points],
         }
@@ -326,6 +336,7 @@ def session_dict(session: Session) -> dict[str, Any]:
         "target_met": session.target_met,
         "faults": dict(Counter(f.id for f in session.faults if f.kind == "form")),
         "dosage": dict(Counter(f.id for f in session.faults if f.kind == "dosage")),
+        "form_assessed": session.form_assessed,
         "warnings": list(session.warnings),
         "pain": {"before": session.pain_before, "after": session.pain_after},
         "spec_version": session.spec_version,
@@ -388,6 +399,8 @@ def _exercise_trends(sessions: Sequence[Session]) -> tuple[ExerciseTrend, ...]:
                 kind=latest.kind,
                 per_side=bool(latest.target_per_side),
                 points=tuple(_trend_point(s) for s in group),
+                form_assessed=any(s.form_assessed is not False for s in group),
+                rom_unit=latest.rom_unit,
             )
         )
     return tuple(sorted(trends, key=lambda t: t.title.lower()))

@@ -25,11 +25,15 @@ def _exercise_line(trend: ExerciseTrend) -> str:
         target = last.reps_target
         prescribed = f" (prescribed {target[0]}–{target[1]})" if target else ""
         parts.append(f"reps {first.reps_total} → {last.reps_total}{prescribed}")
-        parts.append(f"ROM {_change(first.rom_mean, last.rom_mean, '°')}")
+        digits = 2 if trend.rom_unit == "" else 0  # a fraction of a length, or degrees
+        parts.append(f"ROM {_change(first.rom_mean, last.rom_mean, trend.rom_unit or '', digits)}")
+    if trend.has_reps and trend.form_assessed:
         first_good, last_good = (
             None if p.good_share is None else 100 * p.good_share for p in (first, last)
         )
         parts.append(f"good form {_change(first_good, last_good, '%')}")
+    elif trend.has_reps:
+        parts.append("form not assessed")
     if trend.has_holds:
         best = [max(p.holds_s.values(), default=None) for p in (first, last)]
         parts.append(f"longest hold {_change(best[0], best[1], ' s', 1)}")

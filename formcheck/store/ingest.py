@@ -47,7 +47,9 @@ def report_record(
         day: ``--date``: the session's day, overriding the recording's.
         started_at: when it started (live), instead of the recording's time.
         sitting: the sitting it belongs to (live: the session; default: itself).
-        spec: the spec used (its digest is stored as the spec version).
+        spec: the spec used: its digest is stored as the spec version, with whether
+            it judges form at all (a spec without faults only counts or times) and
+            the unit of its rep signal.
         pain_before, pain_after: 0-10 or ``None``.
     """
     if fingerprint is None:
@@ -67,4 +69,15 @@ def report_record(
         spec_version=spec_digest(spec) if spec is not None else None,
         pain_before=pain_before,
         pain_after=pain_after,
+        form_assessed=bool(spec.faults) if spec is not None else None,
+        rom_unit=rep_unit(spec),
     )
+
+
+def rep_unit(spec: Any) -> str | None:
+    """The unit of a spec's rep signal (``"°"``, ``""``), ``None`` without reps."""
+    if spec is None or spec.reps is None:
+        return None
+    from formcheck.report.html import signal_unit
+
+    return signal_unit(spec, spec.reps.signal)

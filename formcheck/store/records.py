@@ -133,6 +133,10 @@ class Session:
             target_per_side: they apply to each side.
         best_hold_s: the longest hold (any side), ``None`` without holds.
         pain_before, pain_after: 0-10, ``None`` when not rated.
+        form_assessed: the spec judges form (has faults); False for one that only
+            counts or times, where "good form" would mean nothing; ``None``: unknown.
+        rom_unit: unit of the reps' ``rom`` and ``peak`` (``"°"`` for angles, ``""``
+            for fractions of a length; ``None``: unknown).
         id: the store's number for it (``None`` until stored).
     """
 
@@ -160,6 +164,8 @@ class Session:
     best_hold_s: float | None
     pain_before: int | None
     pain_after: int | None
+    form_assessed: bool | None = None
+    rom_unit: str | None = None
     warnings: tuple[str, ...] = ()
     reps: tuple[RepRow, ...] = ()
     holds: tuple[HoldRow, ...] = ()
@@ -369,6 +375,8 @@ def session_from_report(
     spec_version: str | None = None,
     pain_before: int | None = None,
     pain_after: int | None = None,
+    form_assessed: bool | None = None,
+    rom_unit: str | None = None,
 ) -> Session:
     """The :class:`Session` of one JSON report (any schema version; missing keys
     become ``None`` or empty).
@@ -408,6 +416,8 @@ def session_from_report(
         best_hold_s=max((h.duration_s for h in holds), default=None),
         pain_before=pain_before,
         pain_after=pain_after,
+        form_assessed=form_assessed,
+        rom_unit=rom_unit,
         warnings=tuple(w for w in report.get("warnings") or [] if isinstance(w, str)),
         reps=details,
         holds=holds,
@@ -427,6 +437,8 @@ def record_from_report(
     spec_version: str | None = None,
     pain_before: int | None = None,
     pain_after: int | None = None,
+    form_assessed: bool | None = None,
+    rom_unit: str | None = None,
 ) -> SessionRecord:
     """A :class:`SessionRecord` (session, identity and report) ready to store.
 
@@ -441,6 +453,7 @@ def record_from_report(
         report_path: where its JSON report was written.
         spec_version: :func:`spec_digest` of the spec used.
         pain_before, pain_after: 0-10 or ``None``.
+        form_assessed, rom_unit: from the spec (see :class:`Session`).
     """
     session = session_from_report(
         report,
@@ -452,6 +465,8 @@ def record_from_report(
         spec_version=spec_version,
         pain_before=pain_before,
         pain_after=pain_after,
+        form_assessed=form_assessed,
+        rom_unit=rom_unit,
     )
     key = session_key(
         session.patient, session.exercise, fingerprint, when.day if when.explicit else None

@@ -80,6 +80,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                 best_hold_s DOUBLE PRECISION,
                 pain_before {_PAIN.format("pain_before")},
                 pain_after {_PAIN.format("pain_after")},
+                form_assessed INTEGER,
+                rom_unit TEXT,
                 warnings TEXT NOT NULL,
                 recorded_at VARCHAR(40) NOT NULL,
                 formcheck_version TEXT NOT NULL,

@@ -57,8 +57,11 @@ _SESSION_COLUMNS: tuple[str, ...] = (
     "best_hold_s",
     "pain_before",
     "pain_after",
+    "form_assessed",
+    "rom_unit",
     "warnings",
 )
+_FLAG_COLUMNS = ("target_per_side", "target_met", "form_assessed")  # 0/1/NULL
 # Written on insert only: a re-import keeps the day the session was first stored
 # under (its date may have come from "today").
 _KEPT_ON_REIMPORT = frozenset({"session_date", "started_at"})
@@ -138,6 +141,8 @@ def _session_values(session: Session) -> list[Any]:
         session.best_hold_s,
         session.pain_before,
         session.pain_after,
+        _flag(session.form_assessed),
+        session.rom_unit,
         json.dumps(list(session.warnings)),
     ]
 
@@ -163,16 +168,13 @@ def _session_from_row(row: Sequence[Any], children: dict[str, list[Any]]) -> Ses
     values = dict(zip(("id", *_SESSION_COLUMNS), row, strict=True))
     low, high = values.pop("reps_target_min"), values.pop("reps_target_max")
     hold_low, hold_high = values.pop("hold_target_min_s"), values.pop("hold_target_max_s")
-    started, met, per_side = (
-        values.pop(k) for k in ("started_at", "target_met", "target_per_side")
-    )
+    started = values.pop("started_at")
+    values.update({c: None if values[c] is None else bool(values[c]) for c in _FLAG_COLUMNS})
     values.update(
         session_date=date.fromisoformat(values["session_date"]),
         started_at=datetime.fromisoformat(started) if started else None,
         reps_target=(low, high) if low is not None else None,
         hold_target_s=(hold_low, hold_high) if hold_low is not None else None,
-        target_met=None if met is None else bool(met),
-        target_per_side=None if per_side is None else bool(per_side),
         warnings=tuple(json.loads(values["warnings"])),
     )
     return Session(
