@@ -25,7 +25,14 @@ from formcheck.history import (
     parse_since,
     render_history_html,
 )
-from formcheck.history.charts import date_ticks, day_position
+from formcheck.history.charts import (
+    BandPoint,
+    Point,
+    Series,
+    date_chart_svg,
+    date_ticks,
+    day_position,
+)
 from formcheck.live.pain import ask_pain
 from formcheck.pose.replay import LandmarkRecorder
 from formcheck.specs import load_spec
@@ -437,3 +444,21 @@ def test_synthetic_clinic_is_deterministic_and_complete() -> None:
     assert len(first) == 50 and first == again
     assert {s.patient for s in first} <= {"p0001", "p0002", "p0003", "p0004"}
     assert all(date(2026, 1, 1) <= s.day < date(2026, 3, 2) for s in first)
+
+
+def test_chart_draws_a_range_as_a_band_and_a_fixed_target_as_a_line() -> None:
+    points = [Point(date(2026, 11, 2), 10.0), Point(date(2026, 11, 9), 12.0)]
+    since, until = date(2026, 11, 1), date(2026, 11, 30)
+    ranged = date_chart_svg(
+        [Series("reps", points)], title="<reps>", since=since, until=until,
+        band=[BandPoint(date(2026, 11, 2), 8, 12)],
+    )  # fmt: skip
+    fixed = date_chart_svg(
+        [Series("reps", points)], title="reps", since=since, until=until,
+        band=[BandPoint(date(2026, 11, 2), 10, 10), BandPoint(date(2026, 11, 9), 12, 12)],
+    )  # fmt: skip
+    assert ranged.count('<rect class="band"') == 1 and "&lt;reps&gt;" in ranged
+    assert fixed.count('<line class="band"') == 2 and '<rect class="band"' not in fixed
+    assert ranged.count('class="point"') == 2 and ranged.count('class="series"') == 1
+    empty = date_chart_svg([Series("reps", [])], title="reps", since=since, until=until)
+    assert "nothing recorded" in empty

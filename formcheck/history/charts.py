@@ -2,7 +2,8 @@
 
 A session sits at its day plus its time of day (noon when only the day is known),
 so several sessions on one day stand side by side. A prescription is drawn as a
-shaded band that holds from one session to the next. Every text is XML-escaped.
+shaded band (a dashed line for a fixed number) that holds from one session to the
+next. Every text is XML-escaped.
 """
 
 from __future__ import annotations
@@ -149,10 +150,17 @@ def date_chart_svg(
         start = x0 if i == 0 else px(day_position(item.when))
         end = px(day_position(ordered[i + 1].when)) if i + 1 < len(ordered) else x1
         top, bottom = py(item.high), py(item.low)
-        body.append(
-            f'<rect class="band" x="{start:.1f}" y="{top:.1f}" width="{max(end - start, 1):.1f}" '
-            f'height="{max(bottom - top, 1.5):.1f}" fill="{_BAND_FILL}" fill-opacity="0.16"/>'
-        )
+        if item.high > item.low:
+            body.append(
+                f'<rect class="band" x="{start:.1f}" y="{top:.1f}" '
+                f'width="{max(end - start, 1):.1f}" height="{bottom - top:.1f}" '
+                f'fill="{_BAND_FILL}" fill-opacity="0.16"/>'
+            )
+        else:  # a fixed target: a dashed line
+            body.append(
+                f'<line class="band" x1="{start:.1f}" y1="{top:.1f}" x2="{end:.1f}" '
+                f'y2="{top:.1f}" stroke="{_BAND_FILL}" stroke-width="2" stroke-dasharray="6 4"/>'
+            )
     for tick in nice_ticks(y_low, y_high, 4):
         y = py(tick)
         body.append(
