@@ -252,7 +252,7 @@ def _cmd_specs(args: argparse.Namespace) -> int:
 
 
 def _cmd_live(args: argparse.Namespace) -> int:
-    from datetime import datetime, timedelta
+    from datetime import datetime
 
     from formcheck.errors import SourceError
     from formcheck.live import LiveOptions, run_live
@@ -289,32 +289,20 @@ def _cmd_live(args: argparse.Namespace) -> int:
         result, out_dir = run_live(specs, options)
         print("\n".join(session_summary(result, out_dir)))
         if store is not None and result.sets:
-            from formcheck.store.ingest import report_record
+            from formcheck.store.ingest import live_records
 
             pain_after = args.pain_after
             if pain_after is None and ask:
                 pain_after = ask_pain("now, after the session")
-            by_id = {spec.id: spec for spec in specs}
-            records = []
-            for saved in result.sets:
-                live = saved.report["live"]
-                exercise = saved.report["exercise"]["id"]
-                records.append(
-                    report_record(
-                        saved.report,
-                        patient=patient,
-                        source="live",
-                        report_path=saved.path,
-                        fingerprint=f"live:{started.isoformat()}:{live['program_position']}:"
-                        f"{exercise}:{live['set']}",
-                        day=args.date,
-                        started_at=started + timedelta(seconds=live.get("set_started_s") or 0),
-                        sitting=f"live:{started.isoformat()}",
-                        spec=by_id.get(exercise),
-                        pain_before=pain_before,
-                        pain_after=pain_after,
-                    )
-                )
+            records = live_records(
+                [(saved.report, saved.path) for saved in result.sets],
+                patient=patient,
+                started=started,
+                specs=specs,
+                day=args.date,
+                pain_before=pain_before,
+                pain_after=pain_after,
+            )
             recorded = store.record_many(records)
             print(f"{len(recorded)} set(s) recorded for patient {patient} in {store.location}")
     finally:
@@ -326,6 +314,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
+    from formcheck.history.model import plural
     from formcheck.store import check_patient, open_store
 
     if sum(bool(x) for x in (args.patient, args.list, args.delete)) != 1:
@@ -336,7 +325,8 @@ def _cmd_history(args: argparse.Namespace) -> int:
         if args.list:
             patients = store.patients()
             for p in patients:
-                print(f"{p.patient}\t{p.sessions} sessions\t{p.first_date} to {p.last_date}")
+                sessions = plural(p.sessions, "session")
+                print(f"{p.patient}\t{sessions}\t{p.first_date} to {p.last_date}")
             if not patients:
                 print(f"No sessions recorded in {store.location}.", file=sys.stderr)
             return 0

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +81,48 @@ def rep_unit(spec: Any) -> str | None:
     from formcheck.report.html import signal_unit
 
     return signal_unit(spec, spec.reps.signal)
+
+
+def live_records(
+    sets: Sequence[tuple[Mapping[str, Any], Path | None]],
+    *,
+    patient: str,
+    started: datetime,
+    specs: Sequence[Any],
+    day: date | None = None,
+    pain_before: int | None = None,
+    pain_after: int | None = None,
+) -> list[SessionRecord]:
+    """The records of a live session's sets: one sitting, rated once for pain.
+
+    Args:
+        sets: each set's report (with its ``live`` section) and where it was written.
+        patient: the patient's pseudonym.
+        started: when the session started; each set starts ``set_started_s`` later.
+        specs: the session's specs (program overrides applied), by their ids.
+        day: ``--date``, else the day of ``started``.
+        pain_before, pain_after: the session's ratings, or ``None``.
+    """
+    by_id = {spec.id: spec for spec in specs}
+    sitting = f"live:{started.isoformat()}"
+    records = []
+    for report, path in sets:
+        live = report.get("live") or {}
+        exercise = str((report.get("exercise") or {}).get("id"))
+        position = f"{live.get('program_position')}:{exercise}:{live.get('set')}"
+        records.append(
+            report_record(
+                report,
+                patient=patient,
+                source="live",
+                report_path=path,
+                fingerprint=f"{sitting}:{position}",
+                day=day,
+                started_at=started + timedelta(seconds=live.get("set_started_s") or 0.0),
+                sitting=sitting,
+                spec=by_id.get(exercise),
+                pain_before=pain_before,
+                pain_after=pain_after,
+            )
+        )
+    return records
