@@ -28,7 +28,6 @@ from typing import Any, Literal
 
 from formcheck.errors import FormcheckError
 
-Source = Literal["analyze", "batch", "live"]
 FaultKind = Literal["form", "dosage"]
 SOURCES: tuple[str, ...] = ("analyze", "batch", "live")
 PATIENT_MAX_CHARS = 64
