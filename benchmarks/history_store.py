@@ -74,24 +74,30 @@ def load(store: SessionStore, sessions: int, patients: int, seed: int) -> dict[s
     return {"make_records_s": round(make_s, 2), "write_s": round(write_s, 2)}
 
 
-def timings_ms(runs: list[float]) -> dict[str, float]:
+def timings_ms(runs: list[float], cpu: list[float] | None = None) -> dict[str, float]:
+    """Median, p90 and max of wall times; with ``cpu``, the median CPU time too (this
+    process's own, which other processes on a shared machine hardly change)."""
     ordered = sorted(runs)
-    return {
+    result = {
         "median_ms": round(statistics.median(ordered) * 1000, 1),
         "p90_ms": round(ordered[int(0.9 * (len(ordered) - 1))] * 1000, 1),
         "max_ms": round(ordered[-1] * 1000, 1),
         "runs": len(ordered),
     }
+    if cpu:
+        result["cpu_median_ms"] = round(statistics.median(cpu) * 1000, 1)
+    return result
 
 
 def time_history(store: SessionStore, patient: str, repeat: int) -> dict[str, Any]:
     """``load_history`` alone, then with the JSON text and with the HTML page."""
-    query, to_json, to_html = [], [], []
+    query, query_cpu, to_json, to_html = [], [], [], []
     history = None
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         history = load_history(store, patient, until=UNTIL)
         query.append(time.perf_counter() - started)
+        query_cpu.append(time.process_time() - cpu)
         started = time.perf_counter()
         json.dumps(history.to_dict())
         to_json.append(time.perf_counter() - started)
@@ -104,7 +110,7 @@ def time_history(store: SessionStore, patient: str, repeat: int) -> dict[str, An
         "sessions": len(history.sessions),
         "reps": sum(len(s.reps) for s in history.sessions),
         "days_active": history.adherence.days_active,
-        "history": timings_ms(query),
+        "history": timings_ms(query, query_cpu),
         "json": timings_ms(to_json),
         "html": timings_ms(to_html),
     }
@@ -190,9 +196,9 @@ def markdown(record: dict[str, Any]) -> str:
         "JSON report.",
         f"Target: `history` for one patient ≤ {TARGET_MS:.0f} ms on SQLite.",
         "",
-        "| backend | patient | sessions | reps | history (median / p90 / max ms) | "
-        "+ JSON ms | + HTML ms | load: write s |",
-        "|---|---|---|---|---|---|---|---|",
+        "| backend | patient | sessions | reps | history wall ms (median / p90 / max) | "
+        "history CPU ms (median) | + JSON ms | + HTML ms | load: write s |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for backend, result in record["backends"].items():
         for which in ("busiest_patient", "median_patient"):
@@ -201,7 +207,8 @@ def markdown(record: dict[str, Any]) -> str:
             lines.append(
                 f"| {backend} | {r['patient']} ({which.split('_')[0]}) | {r['sessions']} | "
                 f"{r['reps']} | {h['median_ms']} / {h['p90_ms']} / {h['max_ms']} | "
-                f"{r['json']['median_ms']} | {r['html']['median_ms']} | "
+                f"{h.get('cpu_median_ms', '–')} | {r['json']['median_ms']} | "
+                f"{r['html']['median_ms']} | "
                 f"{result['load']['write_s']} |"
             )
     lines.append("")
@@ -219,9 +226,14 @@ def markdown(record: dict[str, Any]) -> str:
             f"median {cli['median_ms']} ms, of which starting Python and importing formcheck "
             f"{cli['python_and_import_median_ms']} ms."
         )
-    busiest = record["backends"]["sqlite"]["busiest_patient"]["history"]["median_ms"]
-    verdict = "met" if busiest <= TARGET_MS else "missed"
-    lines += ["", f"Target {verdict}: {busiest} ms median for the busiest patient on SQLite."]
+    busiest = record["backends"]["sqlite"]["busiest_patient"]["history"]
+    verdict = "met" if busiest["median_ms"] <= TARGET_MS else "missed"
+    lines += [
+        "",
+        f"Target {verdict} in wall time: {busiest['median_ms']} ms median for the busiest "
+        f"patient on SQLite ({busiest.get('cpu_median_ms', '–')} ms of CPU). The wall time "
+        "includes waiting for the CPU: compare it with the load average above.",
+    ]
     return "\n".join(lines) + "\n"
 
 
