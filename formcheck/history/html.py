@@ -88,7 +88,7 @@ def _adherence(history: History) -> str:
         f"({a.since.isoformat()} to {a.until.isoformat()}; a day is active when at least "
         "one session was recorded).</p>"
         f"<p>Last {RTM_PERIOD_DAYS} days ({a.period_since.isoformat()} to "
-        f"{a.until.isoformat()}): <b>{a.period_days_active} days active</b>; "
+        f"{a.until.isoformat()}): <b>{plural(a.period_days_active, 'day')} active</b>; "
         f'{RTM_DAYS_REQUIRED} of {RTM_PERIOD_DAYS}: <span class="{css}">{met}</span> '
         f"({escape(a.rtm_tier)}). This counts recorded days; it is not a billing decision.</p>"
         + _calendar(history)
