@@ -34,7 +34,7 @@ from formcheck.history.charts import (
     day_position,
 )
 from formcheck.live.pain import ask_pain
-from formcheck.pose.replay import LandmarkRecorder
+from formcheck.sources import write_replay
 from formcheck.specs import load_spec
 from formcheck.store import Session, open_store, record_from_report, session_time
 from formcheck.synth.clip import make_clip, pose_frames
@@ -353,11 +353,8 @@ def test_history_page_renders_in_chromium(tmp_path: Path) -> None:
 def landmarks(tmp_path_factory) -> Path:
     """A replay file of two synthetic bridges (analyze runs without MediaPipe)."""
     path = tmp_path_factory.mktemp("lm") / "bridge.npz"
-    recorder = LandmarkRecorder("bridge.mp4", backend="synthetic")
-    for pose in pose_frames(make_clip("bridge", None, seed=0, reps=2)):
-        recorder.add(pose)
-    recorder.save(path)
-    return path
+    poses = list(pose_frames(make_clip("bridge", None, seed=0, reps=2)))
+    return write_replay(path, poses, source_path="bridge.mp4", backend="synthetic")
 
 
 def _run(capsys, *argv: str) -> tuple[int, str, str]:

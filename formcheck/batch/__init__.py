@@ -28,6 +28,7 @@ from formcheck.batch.runner import (
     output_dir,
     run_batch,
 )
+from formcheck.batch.summary import BatchRow, VideoSummary, index_html, summary_csv
 from formcheck.batch.worker import AnalyzeFn, analyze_reusing_estimator
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "AnalyzeFn",
     "BatchOptions",
     "BatchResult",
+    "BatchRow",
     "ExecutorPlan",
     "FinishedVideo",
     "ManifestError",
@@ -42,10 +44,12 @@ __all__ = [
     "SchedulerError",
     "SessionRecorder",
     "VideoJob",
+    "VideoSummary",
     "analyze_reusing_estimator",
     "dask_plan",
     "default_workers",
     "discover_videos",
+    "index_html",
     "local_plan",
     "output_dir",
     "parse_name",
@@ -53,4 +57,5 @@ __all__ = [
     "read_manifest",
     "run_batch",
     "stderr_progress",
+    "summary_csv",
 ]

@@ -27,7 +27,7 @@ from formcheck.history.model import (
     load_history,
     parse_since,
 )
-from formcheck.history.text import history_lines
+from formcheck.history.text import history_lines, patient_lines
 
 __all__ = [
     "RTM_DAYS_REQUIRED",
@@ -46,5 +46,6 @@ __all__ = [
     "load_history",
     "page_name",
     "parse_since",
+    "patient_lines",
     "render_history_html",
 ]

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 from formcheck.atomic import write_text_atomic
 from formcheck.history.html import render_history_html
-from formcheck.history.model import load_history
+from formcheck.history.model import load_history, plural
 from formcheck.store import InvalidSession, Recorded, SessionStore, check_patient
 from formcheck.store.ingest import report_record
 
 if TYPE_CHECKING:  # the batch runner imports the whole pipeline; the history needs none of it
-    from formcheck.batch.runner import FinishedVideo
+    from formcheck.batch.runner import BatchResult, FinishedVideo
 
 PAGES_DIR = "patients"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -69,13 +69,13 @@ class BatchSessions:
             records.append(
                 report_record(
                     report,
+                    spec=job.spec,
                     patient=patient,
                     source="batch",
                     report_path=video.report_json,
                     recording=job.path,
                     fingerprint=video.sha256 or None,
                     day=self.day,
-                    spec=job.spec,
                 )
             )
         self.recorded = self.store.record_many(records)
@@ -86,3 +86,19 @@ class BatchSessions:
             write_text_atomic(out_dir / relative, render_history_html(history))
             pages[patient] = relative
         return pages
+
+    def summary_line(self, result: BatchResult) -> str:
+        """What was recorded, for the end of ``formcheck batch``."""
+        if result.store_error:
+            return f"formcheck: error: sessions not recorded: {result.store_error}"
+        new = sum(r.new for r in self.recorded)
+        patients = len({row.patient for row in result.rows if row.history})
+        line = (
+            f"Sessions: {len(self.recorded)} recorded ({new} new, {len(self.recorded) - new} "
+            f"already stored) for {plural(patients, 'patient')} in {self.store.location}"
+        )
+        if self.skipped:
+            line += f"; {len(self.skipped)} video(s) not recorded: " + "; ".join(
+                f"{rel}: {why}" for rel, why in self.skipped[:3]
+            )
+        return line

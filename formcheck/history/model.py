@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from formcheck.errors import FormcheckError
+from formcheck.errors import ExitCode, FormcheckError
 from formcheck.report import DISCLAIMER
 from formcheck.store import Session, SessionStore
 
@@ -34,7 +34,7 @@ _SINCE = re.compile(r"^\s*(\d{1,4})\s*([dw])\s*$", re.IGNORECASE)
 class HistoryError(FormcheckError):
     """A bad window or an unknown patient (exit code 2)."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 def parse_since(text: str, until: date) -> date:

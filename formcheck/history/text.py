@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from formcheck.history.model import (
     RTM_DAYS_REQUIRED,
     RTM_PERIOD_DAYS,
@@ -9,6 +11,7 @@ from formcheck.history.model import (
     History,
     plural,
 )
+from formcheck.store import PatientSummary
 
 
 def _change(first: float | None, last: float | None, unit: str, digits: int = 0) -> str:
@@ -63,3 +66,11 @@ def history_lines(history: History) -> list[str]:
             f"in {len(worse)}" + (f" (last {worse[-1].day})" if worse else "")
         )
     return lines
+
+
+def patient_lines(patients: Sequence[PatientSummary]) -> list[str]:
+    """``formcheck history --list``: one tab-separated line per patient."""
+    return [
+        f"{p.patient}\t{plural(p.sessions, 'session')}\t{p.first_date} to {p.last_date}"
+        for p in patients
+    ]

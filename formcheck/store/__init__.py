@@ -16,8 +16,16 @@ Library use::
         sessions = store.sessions("p017")
 """
 
-from formcheck.store.backend import DB_ENV, StoreError, default_db_path, resolve_target
+from formcheck.store.backend import (
+    DB_ENV,
+    DB_FILE_NAME,
+    StoreError,
+    default_db_path,
+    resolve_target,
+)
 from formcheck.store.records import (
+    PAIN_MAX,
+    PAIN_MIN,
     FaultRow,
     HoldRow,
     InvalidSession,
@@ -38,7 +46,10 @@ from formcheck.store.store import PatientSummary, Recorded, SessionStore, open_s
 
 __all__ = [
     "DB_ENV",
+    "DB_FILE_NAME",
     "MIGRATIONS",
+    "PAIN_MAX",
+    "PAIN_MIN",
     "SCHEMA_VERSION",
     "FaultRow",
     "HoldRow",

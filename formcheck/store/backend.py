@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 
-from formcheck.errors import FormcheckError
+from formcheck.errors import ExitCode, FormcheckError
 
 DB_ENV = "FORMCHECK_DB"
 DB_FILE_NAME = "sessions.db"
@@ -43,7 +43,7 @@ Params = Sequence[Any]
 class StoreError(FormcheckError):
     """The session database cannot be opened, read or written (exit code 3)."""
 
-    exit_code = 3
+    exit_code = ExitCode.INPUT
 
 
 def default_db_path() -> Path:

@@ -1,21 +1,99 @@
-"""From a written report to a stored session: the one call ``analyze``, ``batch`` and
-``live`` make after writing their reports."""
+"""From an analysis to a stored session: the one call ``analyze``, ``batch`` and
+``live`` make after writing their reports.
+
+``analyze`` and ``live`` hold the typed :class:`~formcheck.report.Report`; ``batch``
+records from the JSON reports its workers wrote (also those of earlier runs).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from formcheck.errors import UsageError
 from formcheck.store.records import (
     SessionRecord,
+    check_pain,
+    check_patient,
     record_from_report,
     recording_fingerprint,
     recording_time,
     session_time,
     spec_digest,
 )
+from formcheck.store.store import Recorded, SessionStore, open_store
+
+if TYPE_CHECKING:  # the report stage imports the engine; the store needs none of it
+    from formcheck.report import Report
+    from formcheck.specs.schema import ExerciseSpec
+
+
+@dataclass(frozen=True)
+class RecordOptions:
+    """Whether and how an ``analyze`` run or a ``live`` session is recorded.
+
+    Attributes:
+        patient: the patient's pseudonym; ``None``: nothing is recorded.
+        db: a SQLite file or a ``postgresql://`` URL; ``None``: ``$FORMCHECK_DB``,
+            else the default file (:func:`~formcheck.store.resolve_target`).
+        day: the session's date, overriding the recording's own.
+        pain_before, pain_after: 0-10, ``None`` when not rated.
+    """
+
+    patient: str | None = None
+    db: str | None = None
+    day: date | None = None
+    pain_before: int | None = None
+    pain_after: int | None = None
+
+    def open(self) -> SessionStore | None:
+        """The store to record into, checked and opened before any analysis (a bad
+        label or ``--db`` fails at once); ``None`` without a patient.
+
+        Raises:
+            UsageError: a database, date or pain rating given without a patient.
+            InvalidSession: a patient label or pain rating that cannot be recorded.
+            StoreError: the database cannot be opened.
+        """
+        if not self.patient:
+            given = [
+                flag
+                for flag, value in (
+                    ("--db", self.db),
+                    ("--date", self.day),
+                    ("--pain-before", self.pain_before),
+                    ("--pain-after", self.pain_after),
+                )
+                if value is not None
+            ]
+            if given:
+                raise UsageError(
+                    f"{', '.join(given)} record a session: name the patient with --patient"
+                )
+            return None
+        check_patient(self.patient)
+        check_pain(self.pain_before, "before")
+        check_pain(self.pain_after, "after")
+        return open_store(self.db)
+
+
+def _patient(options: RecordOptions) -> str:
+    if not options.patient:
+        raise UsageError("a session is recorded for a patient: name one")
+    return options.patient
+
+
+def rep_unit(spec: ExerciseSpec | None) -> str | None:
+    """The unit of a spec's rep signal (``"°"``, ``""`` for a fraction of a length),
+    ``None`` without reps."""
+    if spec is None or spec.reps is None:
+        return None
+    from formcheck.report.result import is_angle_signal
+
+    return "°" if is_angle_signal(spec, spec.reps.signal) else ""
 
 
 def report_record(
@@ -29,14 +107,14 @@ def report_record(
     day: date | None = None,
     started_at: datetime | None = None,
     sitting: str | None = None,
-    spec: Any = None,
+    spec: ExerciseSpec | None = None,
     pain_before: int | None = None,
     pain_after: int | None = None,
 ) -> SessionRecord:
-    """The record of one report, with its date and identity worked out.
+    """The record of one JSON report (as written), with its date and identity worked out.
 
     Args:
-        report: the JSON report as written.
+        report: the JSON report.
         patient: the patient's pseudonym.
         source: ``analyze``, ``batch`` or ``live``.
         report_path: where the report was written.
@@ -49,12 +127,12 @@ def report_record(
         sitting: the sitting it belongs to (live: the session; default: itself).
         spec: the spec used: its digest is stored as the spec version, with whether
             it judges form at all (a spec without faults only counts or times) and
-            the unit of its rep signal.
+            the unit of its rep signal; ``None``: unknown.
         pain_before, pain_after: 0-10 or ``None``.
     """
     if fingerprint is None:
         if recording is None:
-            raise ValueError("report_record needs a recording or a fingerprint")
+            raise ValueError("a session record needs a recording or a fingerprint")
         fingerprint = recording_fingerprint(recording)
     if started_at is None and day is None and recording is not None:
         started_at = recording_time(recording)
@@ -74,55 +152,71 @@ def report_record(
     )
 
 
-def rep_unit(spec: Any) -> str | None:
-    """The unit of a spec's rep signal (``"°"``, ``""``), ``None`` without reps."""
-    if spec is None or spec.reps is None:
-        return None
-    from formcheck.report.html import signal_unit
+def analysis_record(
+    report: Report, recording: Path, report_path: Path | None, options: RecordOptions
+) -> SessionRecord:
+    """The record of one analysed recording (``formcheck analyze --patient``).
 
-    return signal_unit(spec, spec.reps.signal)
+    Raises:
+        UsageError: ``options`` names no patient.
+    """
+    return report_record(
+        report.to_dict(),
+        spec=report.spec,
+        patient=_patient(options),
+        source="analyze",
+        report_path=report_path,
+        recording=recording,
+        day=options.day,
+        pain_before=options.pain_before,
+        pain_after=options.pain_after,
+    )
 
 
 def live_records(
-    sets: Sequence[tuple[Mapping[str, Any], Path | None]],
-    *,
-    patient: str,
-    started: datetime,
-    specs: Sequence[Any],
-    day: date | None = None,
-    pain_before: int | None = None,
-    pain_after: int | None = None,
+    sets: Sequence[tuple[Report, Path | None]], started: datetime, options: RecordOptions
 ) -> list[SessionRecord]:
     """The records of a live session's sets: one sitting, rated once for pain.
 
     Args:
         sets: each set's report (with its ``live`` section) and where it was written.
-        patient: the patient's pseudonym.
         started: when the session started; each set starts ``set_started_s`` later.
-        specs: the session's specs (program overrides applied), by their ids.
-        day: ``--date``, else the day of ``started``.
-        pain_before, pain_after: the session's ratings, or ``None``.
+        options: the patient, ``day`` (``--date``, else the day of ``started``) and
+            the session's pain ratings.
+
+    Raises:
+        UsageError: ``options`` names no patient.
     """
-    by_id = {spec.id: spec for spec in specs}
+    patient = _patient(options)
     sitting = f"live:{started.isoformat()}"
     records = []
     for report, path in sets:
-        live = report.get("live") or {}
-        exercise = str((report.get("exercise") or {}).get("id"))
-        position = f"{live.get('program_position')}:{exercise}:{live.get('set')}"
+        live = report.live
+        position = f"{live.program_position}:{report.spec.id}:{live.set}" if live else "?"
+        offset_s = live.set_started_s if live else 0.0
         records.append(
             report_record(
-                report,
+                report.to_dict(),
+                spec=report.spec,
                 patient=patient,
                 source="live",
                 report_path=path,
                 fingerprint=f"{sitting}:{position}",
-                day=day,
-                started_at=started + timedelta(seconds=live.get("set_started_s") or 0.0),
+                day=options.day,
+                started_at=started + timedelta(seconds=offset_s),
                 sitting=sitting,
-                spec=by_id.get(exercise),
-                pain_before=pain_before,
-                pain_after=pain_after,
+                pain_before=options.pain_before,
+                pain_after=options.pain_after,
             )
         )
     return records
+
+
+def recorded_line(store: SessionStore, recorded: Recorded, record: SessionRecord) -> str:
+    """One line telling the user what was stored where."""
+    session = record.session
+    what = "recorded" if recorded.new else "updated (this recording was stored before)"
+    return (
+        f"Session {what}: patient {session.patient}, {session.exercise}, "
+        f"{session.session_date.isoformat()}, in {store.location}"
+    )

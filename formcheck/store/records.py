@@ -26,7 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from formcheck.errors import FormcheckError
+from formcheck.errors import ExitCode, FormcheckError
 
 FaultKind = Literal["form", "dosage"]
 SOURCES: tuple[str, ...] = ("analyze", "batch", "live")
@@ -38,7 +38,7 @@ _EARLIEST_RECORDING = datetime(1990, 1, 1)
 class InvalidSession(FormcheckError):
     """A patient label, pain rating or date that cannot be recorded (exit code 2)."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 def check_patient(patient: str) -> str:

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from formcheck import __version__
-from formcheck.report.contract import jsonable
+from formcheck.report.result import rounded
 from formcheck.store.backend import Backend, SQLiteBackend, enable_wal, open_backend, resolve_target
 from formcheck.store.records import (
     FaultRow,
@@ -234,7 +234,10 @@ class SessionStore:
         """
         backend = self.backend
         report = json.dumps(
-            jsonable(record.report), separators=(",", ":"), allow_nan=False, default=str
+            rounded(record.report, primary=None),
+            separators=(",", ":"),
+            allow_nan=False,
+            default=str,
         )
         values = dict(
             zip(
