@@ -342,17 +342,10 @@ def _delete_patient(store, patient: str, confirmed: bool) -> int:
 
 
 def _show_history(store, args: argparse.Namespace) -> int:
-    from formcheck.atomic import write_text_atomic
-    from formcheck.history import history_csv, history_lines, load_history, render_history_html
+    from formcheck.history import history_lines, load_history, write_history
 
     history = load_history(store, args.patient, since=args.since, until=args.until)
-    written = []
-    if args.html:
-        write_text_atomic(args.html, render_history_html(history))
-        written.append(f"History page: {args.html}")
-    if args.csv:
-        write_text_atomic(args.csv, history_csv(history))
-        written.append(f"Sessions CSV: {args.csv}")
+    written = write_history(history, html=args.html, csv=args.csv)
     if args.json:
         sys.stdout.write(json.dumps(history.to_dict(), indent=2) + "\n")
     else:

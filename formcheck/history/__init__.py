@@ -12,6 +12,7 @@ Library use::
 
 from formcheck.history.batch import BatchSessions, page_name
 from formcheck.history.csv_export import history_csv
+from formcheck.history.files import write_history
 from formcheck.history.html import render_history_html
 from formcheck.history.model import (
     RTM_DAYS_REQUIRED,
@@ -48,4 +49,5 @@ __all__ = [
     "parse_since",
     "patient_lines",
     "render_history_html",
+    "write_history",
 ]

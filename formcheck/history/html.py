@@ -25,7 +25,7 @@ from formcheck.history.model import (
     plural,
 )
 from formcheck.report import DISCLAIMER
-from formcheck.report.html import html_page
+from formcheck.report.html import html_page, table
 from formcheck.store import Session
 
 _STYLE = """
@@ -36,14 +36,6 @@ _STYLE = """
 td.worse{color:#c92a2a;font-weight:bold}
 """
 _WEEKS_MAX = 16  # faults are counted by week up to this many weeks, else by month
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], css: str = "") -> str:
-    """A table; headers are escaped here, cells must be escaped HTML already."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    cls = f' class="{css}"' if css else ""
-    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _month_table(year: int, month: int, history: History) -> str:
@@ -232,7 +224,7 @@ def _faults(faults: Sequence[FaultTrend], history: History) -> str:
     return (
         f"<h2>Faults over time</h2><p class=meta>Times each was flagged, by {by}. "
         "Form faults are about how a rep was done; dosage is about how much (reps, hold "
-        f"time, tempo) against the prescription.</p>{_table(headers, rows)}"
+        f"time, tempo) against the prescription.</p>{table(headers, rows)}"
     )
 
 
@@ -276,8 +268,8 @@ def _pain(ratings: Sequence[PainRating], history: History) -> str:
         if worse
         else ""
     )
-    table = _table(["when", "exercises", "before", "after", ""], rows)
-    return f"{intro}{note}<figure>{chart}</figure>{table}"
+    pain_table = table(["when", "exercises", "before", "after", ""], rows)
+    return f"{intro}{note}<figure>{chart}</figure>{pain_table}"
 
 
 def _hold_text(session: Session) -> str:
@@ -328,7 +320,7 @@ def _sessions(sessions: Sequence[Session]) -> str:
         "from",
         "recording",
     ]
-    return f"<h2>Sessions</h2>{_table(headers, rows)}"
+    return f"<h2>Sessions</h2>{table(headers, rows)}"
 
 
 def render_history_html(history: History) -> str:

@@ -67,11 +67,13 @@ def href(relative_path: str) -> str:
     return escape(quote(relative_path), quote=True)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """An HTML table; cells are already-escaped HTML."""
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], css: str = "") -> str:
+    """An HTML table (of class ``css``, if given); headers are escaped here, cells
+    must be escaped HTML already."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    cls = f' class="{css}"' if css else ""
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _seconds(value: float | None) -> str:
