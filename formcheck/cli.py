@@ -34,7 +34,8 @@ def _wrap(text: str) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose "invalid choice" errors suggest the nearest choice."""
+    """An argument parser whose errors are one line (no usage block; ``--help`` shows
+    it) and whose "invalid choice" errors suggest the nearest choice."""
 
     def error(self, message: str) -> NoReturn:
         found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
@@ -43,7 +44,7 @@ class _Parser(argparse.ArgumentParser):
 
             choices = re.findall(r"'([^']*)'", found.group(2))
             message += did_you_mean(found.group(1), choices)
-        super().error(message)
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 @contextmanager
@@ -68,14 +69,20 @@ def _frame_bar(label: str) -> Iterator[Callable[[int, int | None], None] | None]
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value

@@ -89,6 +89,29 @@ def test_non_positive_threads_exit_2(tmp_path, capsys, command):
     assert "--threads: must be at least 1, got 0" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["analyze", "v.mp4", "-e", "bridge", "--cutoff-hz", "-1"], "must be a positive number"),
+        (["analyze", "v.mp4", "-e", "bridge", "--cutoff-hz", "0"], "must be a positive number"),
+        (["analyze", "v.mp4", "-e", "bridge", "--cutoff-hz", "nan"], "must be a positive number"),
+        (["analyze", "v.mp4", "-e", "bridge", "--cutoff-hz", "fast"], "expected a number"),
+        (["bench", "--max-frames", "0"], "--max-frames: must be at least 1, got 0"),
+        (["bench", "--resolution", "720p"], "expected a whole number, got '720p'"),
+        (["bench", "--backend", "task"], "(did you mean 'tasks'?)"),
+        (["analyze", "v.mp4"], "the following arguments are required"),
+    ],
+)
+def test_invalid_option_values_exit_2_with_one_line(capsys, argv, message):
+    """The message alone, on one line that names the command and where help is."""
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and message in err
+    assert err.count("\n") == 1 and err.startswith(f"formcheck {argv[0]}: error: "), err
+    assert err.rstrip().endswith(f"(see formcheck {argv[0]} --help)")
+
+
 def test_bad_model_file_exit_4(tmp_path, capsys):
     video = _write_video(tmp_path / "v.mp4", [np.zeros((64, 64, 3), np.uint8)] * 3)
     model = tmp_path / "model.task"
