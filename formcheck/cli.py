@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import NoReturn
 
 from formcheck import __version__
+from formcheck.atomic import DEFAULT_OUT_DIR
 from formcheck.errors import ExitCode, FormcheckError, UsageError, exit_codes_text
 from formcheck.pose import BACKENDS, DEFAULT_BACKEND
 
-ANALYZE_OUT = "formcheck-out"
 _RAW = argparse.RawDescriptionHelpFormatter
 
 
@@ -462,7 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument(
         "--out",
         "-o",
-        default=ANALYZE_OUT,
+        default=DEFAULT_OUT_DIR,
         metavar="DIR",
         help="output folder (default: %(default)s)",
     )
@@ -541,7 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         "-o",
         metavar="DIR",
-        help="report folder (default: formcheck-out/live-<date>_<time>)",
+        help=f"report folder (default: {DEFAULT_OUT_DIR}/live-<date>_<time>)",
     )
     live.add_argument("--mute", action="store_true", help="no spoken cues")
     live.add_argument(

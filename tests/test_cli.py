@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from builders import performance, write_video
 
-from formcheck.cli import main
+from formcheck.cli import build_parser, main
 from formcheck.errors import EXIT_MEANINGS
 from formcheck.report import validate_report
 from formcheck.sources import write_replay
@@ -302,6 +302,14 @@ def test_every_command_has_a_description_and_examples(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "130  interrupted" in capsys.readouterr().out
+
+
+def test_analyze_and_live_default_to_the_one_output_folder():
+    from formcheck.atomic import DEFAULT_OUT_DIR
+    from formcheck.live.session import default_out_dir
+
+    args = build_parser().parse_args(["analyze", "v.mp4", "-e", "bridge"])
+    assert Path(args.out) == default_out_dir().parent == Path(DEFAULT_OUT_DIR)
 
 
 def test_readme_lists_the_exit_codes_the_library_defines():
