@@ -567,12 +567,19 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_SPECS_EPILOG,
     )
     specs_sub = specs.add_subparsers(dest="specs_command", required=True, metavar="ACTION")
-    specs_sub.add_parser("list", help="list the bundled exercises")
-    show = specs_sub.add_parser("show", help="print one spec as JSON")
+    actions = {
+        "list": "list the bundled exercises",
+        "show": "print one spec as JSON",
+        "validate": "check spec and program files, listing every problem",
+    }
+    parsers = {
+        name: specs_sub.add_parser(
+            name, help=what, description=what, formatter_class=_RAW, epilog=_SPECS_EPILOG
+        )
+        for name, what in actions.items()
+    }
+    show, validate = parsers["show"], parsers["validate"]
     show.add_argument("id", metavar="ID|SPEC.toml")
-    validate = specs_sub.add_parser(
-        "validate", help="check spec and program files, listing every problem"
-    )
     validate.add_argument("files", nargs="+", metavar="FILE.toml")
     specs.set_defaults(func=_cmd_specs)
 

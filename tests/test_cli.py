@@ -304,6 +304,16 @@ def test_every_command_has_a_description_and_examples(capsys):
     assert "130  interrupted" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("action", ["list", "show", "validate"])
+def test_every_specs_action_has_a_description_and_examples(capsys, action):
+    with pytest.raises(SystemExit):
+        main(["specs", action, "--help"])
+    text = capsys.readouterr().out
+    usage, description, *_ = text.split("\n\n")
+    assert usage.startswith(f"usage: formcheck specs {action}") and description.strip()
+    assert f"formcheck specs {action}" in text.split("examples:")[1]
+
+
 def test_analyze_and_live_default_to_the_one_output_folder():
     from formcheck.atomic import DEFAULT_OUT_DIR
     from formcheck.live.session import default_out_dir
