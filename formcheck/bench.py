@@ -43,7 +43,7 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 
 import formcheck
-from formcheck.pose import BACKENDS, available_cores, create_estimator
+from formcheck.pose import BACKENDS, DEFAULT_BACKEND, available_cores, create_estimator
 from formcheck.types import FALLBACK_FPS, Frame, PoseFrame
 
 P = ParamSpec("P")
@@ -57,6 +57,7 @@ TARGETS = {
 DEFAULT_RESOLUTIONS: tuple[int, ...] = (480, 720, 1080)
 DEFAULT_MAX_FRAMES = 300
 DEFAULT_REPEATS = 3
+WARMUP_FRAMES = 10  # frames run before timing starts (model load, caches)
 UNSTEADY_SPREAD = 0.15  # (max - min) / median of a measurement's frame rates
 BenchProgress = Callable[[int, int, str], None]  # (done, total, what starts now)
 
@@ -182,10 +183,10 @@ def run_stages(
     video: Path,
     exercise: str,
     *,
-    backend: str = "tasks",
+    backend: str = DEFAULT_BACKEND,
     model: Path | None = None,
     height: int | None = None,
-    warmup: int = 10,
+    warmup: int = WARMUP_FRAMES,
     max_frames: int | None = None,
     draw_and_encode: bool = True,
     tmp_dir: Path | None = None,
@@ -252,7 +253,10 @@ def run_stages(
 
 
 def inference_floor(
-    frames: list[Frame], backend: str = "tasks", model: Path | None = None, warmup: int = 10
+    frames: list[Frame],
+    backend: str = DEFAULT_BACKEND,
+    model: Path | None = None,
+    warmup: int = WARMUP_FRAMES,
 ) -> dict[str, Any]:
     """Pose inference alone on pre-decoded frames: the model's floor."""
     estimator = create_estimator(backend, model=model)
@@ -289,7 +293,9 @@ def trimmed_copy(video: Path, frames: int, out_path: Path) -> Path:
     return out_path
 
 
-def full_pipeline_throughput(video: Path, exercise: str, backend: str = "tasks") -> dict[str, Any]:
+def full_pipeline_throughput(
+    video: Path, exercise: str, backend: str = DEFAULT_BACKEND
+) -> dict[str, Any]:
     """Frames per second of the real offline pipeline (reader thread, inference, engine)."""
     from formcheck.pipeline import AnalysisOptions, analyze
 
@@ -304,7 +310,9 @@ def full_pipeline_throughput(video: Path, exercise: str, backend: str = "tasks")
     }
 
 
-def naive_peer_loop(video: Path, warmup: int = 10, max_frames: int | None = None) -> dict[str, Any]:
+def naive_peer_loop(
+    video: Path, warmup: int = WARMUP_FRAMES, max_frames: int | None = None
+) -> dict[str, Any]:
     """The common pattern: OpenCV read → cvtColor → mp.solutions.pose → Python angles."""
     import cv2
     import mediapipe as mp
@@ -376,7 +384,7 @@ def run_benchmark(
     model: Path | None = None,
     resolutions: tuple[int, ...] = DEFAULT_RESOLUTIONS,
     max_frames: int | None = DEFAULT_MAX_FRAMES,
-    warmup: int = 10,
+    warmup: int = WARMUP_FRAMES,
     repeats: int = DEFAULT_REPEATS,
     progress: BenchProgress | None = None,
     tmp_dir: Path | None = None,
