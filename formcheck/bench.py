@@ -327,6 +327,8 @@ def naive_peer_loop(
     try:
         wall0 = time.perf_counter()
         while max_frames is None or i < max_frames + warmup:
+            if i == warmup:
+                wall0 = time.perf_counter()
             t0 = time.perf_counter()
             ok, bgr = cap.read()
             if not ok:
@@ -340,9 +342,7 @@ def naive_peer_loop(
                     math.atan2(c.y - b.y, c.x - b.x) - math.atan2(a.y - b.y, a.x - b.x)
                 )
                 _ = abs(ang) if abs(ang) <= 180 else 360 - abs(ang)
-            if i == warmup:
-                wall0 = time.perf_counter()
-            elif i > warmup:
+            if i >= warmup:
                 samples.append(time.perf_counter() - t0)
             i += 1
         wall = time.perf_counter() - wall0

@@ -30,3 +30,12 @@ def test_trimmed_copy_keeps_the_first_frames_only(tmp_path):
     short = trimmed_copy(video, 12, tmp_path / "short.mp4")
     with av.open(str(short)) as container:
         assert sum(1 for _ in container.decode(video=0)) == 12
+
+
+@pytest.mark.mediapipe
+def test_naive_peer_loop_times_max_frames_after_the_warm_up(tmp_path):
+    """Like every other loop: exactly ``max_frames`` frames timed after ``warmup``."""
+    from formcheck.bench import naive_peer_loop
+
+    video = write_video(tmp_path / "clip.mp4", frames=12)
+    assert naive_peer_loop(video, warmup=2, max_frames=5)["n"] == 5
