@@ -3,7 +3,9 @@ unsteady ones flagged, whole-file loops cut to ``max_frames``."""
 
 from __future__ import annotations
 
+import time
 from itertools import count
+from pathlib import Path
 
 import av
 import pytest
@@ -39,3 +41,21 @@ def test_naive_peer_loop_times_max_frames_after_the_warm_up(tmp_path):
 
     video = write_video(tmp_path / "clip.mp4", frames=12)
     assert naive_peer_loop(video, warmup=2, max_frames=5)["n"] == 5
+
+
+def test_full_pipeline_is_timed_after_the_warm_up(monkeypatch):
+    """Loading the model and the warm-up frames are not in the pipeline's rate: of 15
+    frames with a 10-frame warm-up, 5 are timed, and a slow start does not count."""
+    import types
+
+    from formcheck import bench, pipeline
+
+    def slow_start_analyze(video, exercise, options, progress):
+        for done in range(1, 16):
+            time.sleep(0.05 if done <= 10 else 0.001)  # model load and warm-up: slow
+            progress(done, 15)
+        return types.SimpleNamespace(poses=[None] * 15)
+
+    monkeypatch.setattr(pipeline, "analyze", slow_start_analyze)
+    result = bench.full_pipeline_throughput(Path("clip.mp4"), "bridge", warmup=10)
+    assert result["frames"] == 5 and result["fps"] > 100
