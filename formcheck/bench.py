@@ -468,7 +468,7 @@ def run_benchmark(
                 first,
                 exercise,
                 height=h,
-                max_frames=min(max_frames or 120, 120),
+                max_frames=max_frames,
                 warmup=warmup,
                 tmp_dir=tmp_dir,
             ),

@@ -59,3 +59,41 @@ def test_full_pipeline_is_timed_after_the_warm_up(monkeypatch):
     monkeypatch.setattr(pipeline, "analyze", slow_start_analyze)
     result = bench.full_pipeline_throughput(Path("clip.mp4"), "bridge", warmup=10)
     assert result["frames"] == 5 and result["fps"] > 100
+
+
+def test_every_loop_stops_after_max_frames(monkeypatch, tmp_path):
+    """Each measured loop is given ``max_frames`` (the resolution comparison too),
+    and the loops over pre-decoded or copied frames get ``max_frames`` + warm-up."""
+    from formcheck import bench
+
+    seen: dict[str, list[int | None]] = {}
+
+    def record(loop: str, frames: int | None, returned: object = None) -> object:
+        seen.setdefault(loop, []).append(frames)
+        return {"fps": 1.0} if returned is None else returned
+
+    monkeypatch.setattr(
+        bench, "_stage_summary", lambda v, e, **s: record("stages", s["max_frames"])
+    )
+    monkeypatch.setattr(bench, "_decode_all", lambda v, h, limit: record("decoded", limit, []))
+    monkeypatch.setattr(bench, "inference_floor", lambda *a: {"fps": 1.0})
+    monkeypatch.setattr(bench, "trimmed_copy", lambda v, n, out: record("copied", n, out))
+    monkeypatch.setattr(bench, "full_pipeline_throughput", lambda *a, **k: {"fps": 1.0})
+    monkeypatch.setattr(bench, "naive_peer_loop", lambda v, w, n: record("naive peer", n))
+    monkeypatch.setattr(bench, "ratios", lambda results: {})
+    bench.run_benchmark(
+        [Path("clip.mp4")],
+        "bridge",
+        backends=("tasks",),
+        resolutions=(240, 480),
+        max_frames=200,
+        warmup=3,
+        repeats=1,
+        tmp_dir=tmp_path,
+    )
+    assert seen == {
+        "stages": [200, 200, 200],
+        "decoded": [203],
+        "copied": [203],
+        "naive peer": [200],
+    }
