@@ -8,6 +8,10 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+# Where analyze and live write when no --out is given: a folder the user sees in the
+# current directory (live adds one ``live-<date>_<time>`` folder per session).
+DEFAULT_OUT_DIR = "formcheck-out"
+
 
 def _read_umask() -> int:
     """The process umask, read once at import (os.umask can only be read by setting it)."""

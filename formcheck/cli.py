@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import NoReturn
 
 from formcheck import __version__
+from formcheck.atomic import DEFAULT_OUT_DIR
 from formcheck.errors import ExitCode, FormcheckError, UsageError, exit_codes_text
 from formcheck.pose import BACKENDS, DEFAULT_BACKEND
 
-ANALYZE_OUT = "formcheck-out"
 _RAW = argparse.RawDescriptionHelpFormatter
 
 
@@ -36,7 +36,8 @@ def _wrap(text: str) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose "invalid choice" errors suggest the nearest choice."""
+    """An argument parser whose errors are one line (no usage block; ``--help`` shows
+    it) and whose "invalid choice" errors suggest the nearest choice."""
 
     def error(self, message: str) -> NoReturn:
         found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
@@ -45,7 +46,7 @@ class _Parser(argparse.ArgumentParser):
 
             choices = re.findall(r"'([^']*)'", found.group(2))
             message += did_you_mean(found.group(1), choices)
-        super().error(message)
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 @contextmanager
@@ -70,14 +71,20 @@ def _frame_bar(label: str) -> Iterator[Callable[[int, int | None], None] | None]
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
@@ -650,7 +657,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument(
         "--out",
         "-o",
-        default=ANALYZE_OUT,
+        default=DEFAULT_OUT_DIR,
         metavar="DIR",
         help="output folder (default: %(default)s)",
     )
@@ -734,7 +741,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         "-o",
         metavar="DIR",
-        help="report folder (default: formcheck-out/live-<date>_<time>)",
+        help=f"report folder (default: {DEFAULT_OUT_DIR}/live-<date>_<time>)",
     )
     live.add_argument("--mute", action="store_true", help="no spoken cues")
     live.add_argument(
@@ -797,12 +804,19 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_SPECS_EPILOG,
     )
     specs_sub = specs.add_subparsers(dest="specs_command", required=True, metavar="ACTION")
-    specs_sub.add_parser("list", help="list the bundled exercises")
-    show = specs_sub.add_parser("show", help="print one spec as JSON")
+    actions = {
+        "list": "list the bundled exercises",
+        "show": "print one spec as JSON",
+        "validate": "check spec and program files, listing every problem",
+    }
+    parsers = {
+        name: specs_sub.add_parser(
+            name, help=what, description=what, formatter_class=_RAW, epilog=_SPECS_EPILOG
+        )
+        for name, what in actions.items()
+    }
+    show, validate = parsers["show"], parsers["validate"]
     show.add_argument("id", metavar="ID|SPEC.toml")
-    validate = specs_sub.add_parser(
-        "validate", help="check spec and program files, listing every problem"
-    )
     validate.add_argument("files", nargs="+", metavar="FILE.toml")
     specs.set_defaults(func=_cmd_specs)
 

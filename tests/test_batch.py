@@ -42,9 +42,10 @@ from formcheck.filters import ButterworthConfig
 from formcheck.history import BatchSessions, page_name
 from formcheck.pipeline import Analysis, AnalysisOptions, analysis_from_poses
 from formcheck.report import output_name, output_stem, validate_report
-from formcheck.sources import open_source
+from formcheck.sources import SourceInfo, open_source
 from formcheck.specs import ExerciseSpec
 from formcheck.store import open_store
+from formcheck.types import PoseFrame
 
 FAULTS = {"squat": "shallow", "bridge": "backbend"}
 
@@ -177,6 +178,41 @@ def test_batch_reports_good_videos_and_lists_bad_ones(inbox: Path, tmp_path: Pat
     assert all(rows[r]["status"] == "failed" for r in ("broken__squat.mp4", "nameless.mp4"))
     index = (out / "index.html").read_text()
     assert "videos/clinic/p2__bridge_mp4/p2__bridge.bridge.html" in index
+
+
+class RecordedProgress:
+    """A batch progress that keeps the status it was told for each video."""
+
+    def __init__(self) -> None:
+        self.statuses: dict[str, str] = {}
+
+    def start(self, total: int, skipped: int) -> None:
+        pass
+
+    def done(self, rel: str, status: str, seconds: float, error: str | None) -> None:
+        self.statuses[rel] = status
+
+    def close(self) -> None:
+        pass
+
+
+def test_progress_says_needs_review_as_the_overview_does(inbox: Path, tmp_path: Path) -> None:
+    """A video analysed without error but with nobody seen is "needs review" on the
+    progress line too, not "ok"."""
+
+    def nobody_on_monday(path: Path, spec: ExerciseSpec, options: AnalysisOptions) -> Analysis:
+        if "monday" not in path.name:
+            return synthetic_analysis(path, spec, options)
+        poses = [PoseFrame.empty(i, i / 30, 64, 64) for i in range(60)]
+        info = SourceInfo(str(path), 64, 64, 30.0, 60, 2.0)
+        return analysis_from_poses(poses, spec, info, options, "synthetic", len(poses))
+
+    out = tmp_path / "out"
+    progress = RecordedProgress()
+    run_batch(plan_jobs(inbox, out), out, thread_plan(), None, nobody_on_monday, progress)
+    rows = rows_by_file(out)
+    assert progress.statuses["p1__squat__monday.mp4"] == "needs review"
+    assert progress.statuses == {rel: rows[rel]["status"] for rel in progress.statuses}
 
 
 NUMERIC_COLUMNS = (

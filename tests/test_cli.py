@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from builders import performance, write_video
 
-from formcheck.cli import main
+from formcheck.cli import build_parser, main
 from formcheck.errors import EXIT_MEANINGS
 from formcheck.report import validate_report
 from formcheck.sources import write_replay
@@ -87,6 +87,29 @@ def test_non_positive_threads_exit_2(tmp_path, capsys, command):
         main([command, str(target), *extra, "--threads", "0"])
     assert stopped.value.code == 2
     assert "--threads: must be at least 1, got 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["analyze", "v.mp4", "-e", "bridge", "--cutoff-hz", "-1"], "must be a positive number"),
+        (["analyze", "v.mp4", "-e", "bridge", "--cutoff-hz", "0"], "must be a positive number"),
+        (["analyze", "v.mp4", "-e", "bridge", "--cutoff-hz", "nan"], "must be a positive number"),
+        (["analyze", "v.mp4", "-e", "bridge", "--cutoff-hz", "fast"], "expected a number"),
+        (["bench", "--max-frames", "0"], "--max-frames: must be at least 1, got 0"),
+        (["bench", "--resolution", "720p"], "expected a whole number, got '720p'"),
+        (["bench", "--backend", "task"], "(did you mean 'tasks'?)"),
+        (["analyze", "v.mp4"], "the following arguments are required"),
+    ],
+)
+def test_invalid_option_values_exit_2_with_one_line(capsys, argv, message):
+    """The message alone, on one line that names the command and where help is."""
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and message in err
+    assert err.count("\n") == 1 and err.startswith(f"formcheck {argv[0]}: error: "), err
+    assert err.rstrip().endswith(f"(see formcheck {argv[0]} --help)")
 
 
 def test_bad_model_file_exit_4(tmp_path, capsys):
@@ -279,6 +302,24 @@ def test_every_command_has_a_description_and_examples(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "130  interrupted" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("action", ["list", "show", "validate"])
+def test_every_specs_action_has_a_description_and_examples(capsys, action):
+    with pytest.raises(SystemExit):
+        main(["specs", action, "--help"])
+    text = capsys.readouterr().out
+    usage, description, *_ = text.split("\n\n")
+    assert usage.startswith(f"usage: formcheck specs {action}") and description.strip()
+    assert f"formcheck specs {action}" in text.split("examples:")[1]
+
+
+def test_analyze_and_live_default_to_the_one_output_folder():
+    from formcheck.atomic import DEFAULT_OUT_DIR
+    from formcheck.live.session import default_out_dir
+
+    args = build_parser().parse_args(["analyze", "v.mp4", "-e", "bridge"])
+    assert Path(args.out) == default_out_dir().parent == Path(DEFAULT_OUT_DIR)
 
 
 def test_readme_lists_the_exit_codes_the_library_defines():

@@ -301,3 +301,21 @@ def test_program_override_errors_name_the_field(tmp_path, body, message):
 def test_program_file_errors(tmp_path, text, message):
     with pytest.raises(SpecError, match=message.replace("[", r"\[").replace("]", r"\]")):
         load_program(write(tmp_path / "p.toml", text))
+
+
+def test_a_mistyped_key_does_not_hide_the_other_problems_of_its_entry(tmp_path):
+    """An unknown key and a wrong value in one entry, and an unknown id beside an
+    unknown key in another: all four are listed."""
+    text = (
+        '[[exercises]]\nid = "bridge"\nsets = 0\nrepeats = 3\n'
+        '[[exercises]]\nid = "brige"\nrest = 30\n'
+    )
+    with pytest.raises(SpecError) as error:
+        load_program(write(tmp_path / "p.toml", text))
+    assert list(error.value.problems) == [
+        "exercises[0].repeats: unknown key",
+        "exercises[0] (bridge) overrides: targets.sets: must be at least 1",
+        "exercises[1].rest: unknown key",
+        "exercises[1].id: unknown exercise 'brige' (did you mean 'bridge'?) "
+        "(see `formcheck specs list`)",
+    ]

@@ -16,7 +16,8 @@ class Progress(Protocol):
         ...
 
     def done(self, rel: str, status: str, seconds: float, error: str | None) -> None:
-        """Video ``rel`` finished with ``status`` (``ok``/``failed``) after ``seconds``."""
+        """Video ``rel`` finished with ``status`` (``ok``, ``needs review`` or
+        ``failed``) after ``seconds``."""
         ...
 
     def close(self) -> None: ...

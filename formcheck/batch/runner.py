@@ -185,9 +185,8 @@ class _Batch:
             },
         )
         self.run[job.rel] = "analysed" if outcome.ok else "failed"
-        if self.progress is not None:
-            status = "ok" if outcome.ok else "failed"
-            self.progress.done(job.rel, status, outcome.seconds, outcome.error)
+        if self.progress is not None:  # the status the overview shows ("needs review"...)
+            self.progress.done(job.rel, self.row(job).status, outcome.seconds, outcome.error)
 
     def finished(self, job: VideoJob) -> FinishedVideo | None:
         """The job's reports, when it was analysed now or before (unchanged)."""

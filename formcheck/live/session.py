@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from formcheck.atomic import write_text_atomic
+from formcheck.atomic import DEFAULT_OUT_DIR, write_text_atomic
 from formcheck.live.capture import LatestFrameReader
 from formcheck.live.loop import LiveLoop, LiveResult
 from formcheck.live.program_runner import ProgramRunner
@@ -59,7 +59,7 @@ def default_out_dir(now: float | None = None) -> Path:
     """A new per-session folder where the user sees it:
     ``formcheck-out/live-<local date>_<time>`` in the current directory."""
     stamp = time.strftime("%Y-%m-%d_%H-%M-%S", time.localtime(now))
-    return Path("formcheck-out") / f"live-{stamp}"
+    return Path(DEFAULT_OUT_DIR) / f"live-{stamp}"
 
 
 def safety_notice(specs: Sequence[ExerciseSpec], keys: bool = True) -> list[str]:

@@ -21,7 +21,7 @@ a field the schema does not have is an error that names it.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -94,13 +94,29 @@ def _leaf_paths(table: Any, path: str = "") -> list[str]:
 
 
 def _exercise(raw_entry: Any, index: int, base_dir: Path) -> ProgramExercise:
-    """One ``[[exercises]]`` entry; problems are :class:`Invalid` at paths in the program."""
+    """One ``[[exercises]]`` entry; problems are :class:`Invalid` at paths in the program.
+
+    An unknown key does not stop the check: the rest of the entry is still checked,
+    so a mistyped key and a wrong value are reported together.
+    """
     where = join("exercises", index)
     if not isinstance(raw_entry, dict):
         raise Invalid(where, "expected a table")
-    fields = dict(raw_entry)
-    overrides = fields.pop("overrides", {})
-    entry = from_table(fields, ProgramEntry, where)
+    known = {f.name for f in fields(ProgramEntry)} | {"overrides"}
+    unknown = [Invalid(join(where, key), "unknown key") for key in sorted(set(raw_entry) - known)]
+    try:
+        exercise = _known_entry({k: v for k, v in raw_entry.items() if k in known}, where, base_dir)
+    except Invalid as problem:
+        raise Invalid.of([*unknown, problem]) from None
+    if unknown:
+        raise Invalid.of(unknown)
+    return exercise
+
+
+def _known_entry(table: dict[str, Any], where: str, base_dir: Path) -> ProgramExercise:
+    """An entry whose keys are all known: its spec with the overrides applied."""
+    overrides = table.pop("overrides", {})
+    entry = from_table(table, ProgramEntry, where)
     if not isinstance(overrides, dict):
         raise Invalid(join(where, "overrides"), "expected a table")
     try:
