@@ -33,9 +33,10 @@ import cv2
 import numpy as np
 
 import formcheck
+from formcheck.cpu import available_cores
 from formcheck.engine import Engine
 from formcheck.filters import StreamingSmoother
-from formcheck.pose import available_cores, create_estimator
+from formcheck.pose import create_estimator
 from formcheck.render.hud import overlay_state
 from formcheck.render.overlay import annotate
 from formcheck.render.video import VideoWriter

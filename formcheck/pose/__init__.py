@@ -6,7 +6,7 @@ gives a :class:`~formcheck.types.PoseFrame`. The MediaPipe backends live in
 :class:`LandmarkRecorder` and :class:`ReplayEstimator` need only NumPy.
 """
 
-from formcheck.pose.base import PoseEstimator, available_cores
+from formcheck.pose.base import PoseEstimator
 from formcheck.pose.factory import BACKENDS, create_estimator
 from formcheck.pose.replay import FORMAT_VERSION, LandmarkRecorder, ReplayEstimator
 
@@ -16,6 +16,5 @@ __all__ = [
     "LandmarkRecorder",
     "PoseEstimator",
     "ReplayEstimator",
-    "available_cores",
     "create_estimator",
 ]

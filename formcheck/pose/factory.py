@@ -12,7 +12,13 @@ BACKENDS: tuple[str, ...] = ("tasks", "legacy", "replay")
 
 
 def create_estimator(
-    backend: str = "tasks", model: Path | None = None, threads: int | None = None, **opts: Any
+    backend: str = "tasks",
+    model: Path | None = None,
+    threads: int | None = None,
+    *,
+    max_threads: int | None = None,
+    restart_every_s: float | None = None,
+    **opts: Any,
 ) -> PoseEstimator:
     """Create the pose estimator for ``backend``.
 
@@ -25,8 +31,12 @@ def create_estimator(
         model: for ``tasks``, a ``.task`` bundle (default: the one built from
             mediapipe's shipped models); for ``replay``, the replay file (required);
             ``legacy`` takes none.
-        threads: inference threads for ``tasks`` (``None``: every available core);
+        threads: inference threads for ``tasks`` (``None``: chosen from the load, with
+            a fallback to fewer mid-run; see :class:`~formcheck.pose.tasks.TasksEstimator`);
             ``legacy`` (``mp.solutions`` has no thread setting) and ``replay`` ignore it.
+        max_threads: for ``tasks`` with ``threads=None``, the most threads chosen.
+        restart_every_s: for ``tasks``, seconds between tracker restarts (where a
+            fallback to fewer threads happens without changing any landmark).
         **opts: keyword options of the backend's class (``TasksEstimator``,
             ``LegacyEstimator``), e.g. ``people_probe_s=None``.
 
@@ -44,7 +54,13 @@ def create_estimator(
     if backend == "tasks":
         from formcheck.pose.tasks import TasksEstimator
 
-        return TasksEstimator(model, threads=threads, **opts)
+        return TasksEstimator(
+            model,
+            threads=threads,
+            max_threads=max_threads,
+            restart_every_s=restart_every_s,
+            **opts,
+        )
     if backend == "legacy":
         if model is not None:
             raise ModelError(
