@@ -108,6 +108,12 @@ class PoseSample:
         self.frames += 1
         self.detected += pose.detected
 
+    def rate_fps(self) -> float | None:
+        """Poses offered per second of their timestamps (the analysed-frame rate);
+        None before two poses at distinct times."""
+        span_s = self.last_t_s - self.first_t_s
+        return (self.frames - 1) / span_s if self.frames > 1 and span_s > 0 else None
+
     def poses(self) -> list[PoseFrame]:
         """The kept poses, in time order."""
         return list(self._poses)
