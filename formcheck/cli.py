@@ -19,6 +19,8 @@ from formcheck import __version__
 from formcheck.errors import FormcheckError
 
 EXIT_INTERRUPTED = 130
+BENCH_OUT = "benchmarks/results/latency"
+CONTENTION_OUT = "benchmarks/results/contention"
 
 
 def _progress_printer(label: str):
@@ -186,6 +188,8 @@ def _cmd_live(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from formcheck.bench import run_benchmark, write_results
 
+    if args.contention:
+        return _cmd_bench_contention(args)
     videos = [Path(v) for v in args.videos] or sorted(Path("sample_videos").glob("*.mp4"))[:2]
     if not videos:
         print("formcheck: error: no video given and no sample_videos/*.mp4 found", file=sys.stderr)
@@ -203,7 +207,32 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         max_frames=args.max_frames,
     )
     command = "formcheck bench " + " ".join(sys.argv[2:])
-    json_path, md_path = write_results(results, Path(args.out), command.strip())
+    json_path, md_path = write_results(results, Path(args.out or BENCH_OUT), command.strip())
+    print(md_path.read_text(encoding="utf-8"))
+    print(f"Results: {json_path}, {md_path}")
+    return 0
+
+
+def _cmd_bench_contention(args: argparse.Namespace) -> int:
+    from formcheck.bench_contention import Formcheck, run_contention, write_results
+
+    if len(args.videos) > 1:
+        print("formcheck: error: --contention takes one video", file=sys.stderr)
+        return 2
+    video = Path(args.videos[0]) if args.videos else Path("sample_videos/bridge.mp4")
+    if not video.is_file():
+        print(f"formcheck: error: cannot open {str(video)!r}: no such file", file=sys.stderr)
+        return 3
+    base = Formcheck("today's default", args.base_python) if args.base_python else None
+    results = run_contention(
+        video,
+        args.exercise,
+        base=base,
+        repeats=args.repeats,
+        log=lambda line: print(line, file=sys.stderr),
+    )
+    command = "formcheck bench " + " ".join(sys.argv[2:])
+    json_path, md_path = write_results(results, Path(args.out or CONTENTION_OUT), command.strip())
     print(md_path.read_text(encoding="utf-8"))
     print(f"Results: {json_path}, {md_path}")
     return 0
@@ -232,8 +261,9 @@ def _add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threads",
         type=_positive_int,
-        help="pose-model inference threads per video (default: every core for analyze, "
-        "the cores shared out between the workers for batch); results do not depend on it",
+        help="pose-model inference threads per video (default: chosen from what other "
+        "programs leave idle, at most each batch worker's share of the cores, fewer when "
+        "inference slows down mid-run); results do not depend on it",
     )
     parser.add_argument(
         "--cutoff-hz",
@@ -394,8 +424,24 @@ See docs/batch.md.""",
     bench.add_argument("--max-frames", type=int, default=300, help="frames per video after warm-up")
     bench.add_argument(
         "--out",
-        default="benchmarks/results/latency",
-        help="results path without suffix (.json and .md are written)",
+        help=f"results path without suffix (.json and .md are written; default: {BENCH_OUT}, "
+        f"with --contention {CONTENTION_OUT})",
+    )
+    bench.add_argument(
+        "--contention",
+        action="store_true",
+        help="speed on a busy computer instead: analyze, a 2-worker batch and live on one "
+        "video, idle and beside 1 and 2 competing processes started and stopped here "
+        "(see benchmarks/README.md; run it alone, it times wall clock)",
+    )
+    bench.add_argument(
+        "--base-python",
+        metavar="PYTHON",
+        help="with --contention, also run the formcheck of this interpreter (e.g. a "
+        "checkout of main in its own venv) for the idle comparison",
+    )
+    bench.add_argument(
+        "--repeats", type=int, default=3, help="with --contention, runs per row (median)"
     )
     bench.set_defaults(func=_cmd_bench)
     return parser
