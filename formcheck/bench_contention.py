@@ -255,7 +255,7 @@ def run_contention(
             for count in (1, 2):
                 with competitors("busy", count, list):
                     measure(
-                        f"analyze {fc.label}: beside {_loops(count)}",
+                        f"analyze {fc.label}: {_loops(count)}",
                         partial(bench.analyze, fc),
                         "wall_s",
                         repeats,

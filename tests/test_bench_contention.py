@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from formcheck import bench_contention
@@ -79,3 +81,37 @@ def test_markdown_lists_every_check() -> None:
     for name in results["checks"]:
         assert name in text
     assert "| analyze this: idle | 10 | 24 | 10 |" in text
+
+
+def test_every_run_the_checks_need_is_measured(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The whole benchmark with instant fake runs: every check finds its runs."""
+    from contextlib import nullcontext
+
+    timed = {"wall_s": 1.0, "frames": 10, "fps": 10.0}
+    live = {
+        "latency_p50_ms": 30.0,
+        "latency_p95_ms": 50.0,
+        "inference_p50_ms": 20.0,
+        "inference_p95_ms": 30.0,
+        "p95_over_inference_p95": 50.0 / 30.0,
+        "dropped_rate": 0.0,
+        "analysed_fps": 24.0,
+        "inference_threads": 1,
+        "thread_switches": [],
+    }
+    bench = bench_contention.Bench
+    monkeypatch.setattr(bench, "analyze", lambda self, fc: dict(timed))
+    monkeypatch.setattr(bench, "batch", lambda self, fc: dict(timed))
+    monkeypatch.setattr(bench, "live", lambda self, fc: dict(live))
+    monkeypatch.setattr(bench, "analyses_at_once", lambda self, fc: [dict(timed), dict(timed)])
+    monkeypatch.setattr(bench_contention, "competitors", lambda *args: nullcontext())
+    monkeypatch.setattr(bench_contention.time, "sleep", lambda seconds: None)
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"not decoded by the fakes")
+    base = bench_contention.Formcheck("base", "python")
+    results = bench_contention.run_contention(clip, "bridge", base, repeats=2, log=lambda s: None)
+    assert len(results["checks"]) == 7
+    assert all(check.get("met", True) for check in results["checks"].values())
+    assert "| live base: beside 2 busy loops |" in to_markdown(results, "cmd")
