@@ -20,6 +20,7 @@ from pathlib import Path
 from formcheck.bench_contention import Formcheck, run_contention, write_results
 
 RESULTS = Path(__file__).parent / "results"
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"  # bird_dog: 25 s, 2 restarts
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,6 +40,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from formcheck.cpu import CpuMeter
 
 BUSY_LOOP = "while True: pass"
@@ -195,6 +197,39 @@ class Bench:
         }
 
 
+def restart_overhead(
+    clip: Path, exercise: str, repeats: int, log: Callable[[str], None]
+) -> dict[str, Any]:
+    """What the tracker restarts that keep a thread fallback invisible cost on an idle
+    machine: ``analyze`` in this process with the default restart interval against
+    none, interleaved, on a clip long enough to have restarts."""
+    from formcheck.pipeline import AnalysisOptions, analyze
+
+    default = AnalysisOptions().tracker_restart_s
+    walls: dict[str, list[float]] = {"restarts": [], "no restarts": []}
+    frames = 0
+    analyze(clip, exercise, AnalysisOptions())  # warm-up
+    for i in range(repeats):
+        for name, restart_s in (("restarts", default), ("no restarts", None)):
+            log(f"restart overhead: {name} ({i + 1}/{repeats})")
+            started = time.perf_counter()
+            frames = len(
+                analyze(clip, exercise, AnalysisOptions(tracker_restart_s=restart_s)).poses
+            )
+            walls[name].append(time.perf_counter() - started)
+    with_s, without_s = (float(np.median(walls[k])) for k in ("restarts", "no restarts"))
+    return {
+        "clip": str(clip),
+        "exercise": exercise,
+        "frames": frames,
+        "tracker_restart_s": default,
+        "wall_s_with_restarts": with_s,
+        "wall_s_without_restarts": without_s,
+        "every_run": walls,
+        "ratio": with_s / without_s,
+    }
+
+
 def _loops(count: int) -> str:
     return "idle" if count == 0 else f"beside {count} busy loop{'s' * (count > 1)}"
 
@@ -212,6 +247,7 @@ def run_contention(
     repeats: int = 3,
     this: Formcheck | None = None,
     log: Callable[[str], None] = print,
+    restart_clip: tuple[Path, str] | None = None,
 ) -> dict[str, Any]:
     """Every measurement of the benchmark (see the module docstring)."""
     from formcheck.bench import machine_facts
@@ -291,6 +327,8 @@ def run_contention(
                         "p95_over_inference_p95",
                         repeats,
                     )
+    if restart_clip is not None:
+        results["restart_overhead"] = restart_overhead(*restart_clip, repeats, log)
     results["load_avg_1min_end"] = round(os.getloadavg()[0], 2)
     results["wall_s"] = (datetime.now(UTC) - started).total_seconds()
     results["checks"] = checks(runs, this.label, base.label if base else None)
@@ -383,6 +421,16 @@ def to_markdown(results: dict[str, Any], command: str) -> str:
             continue
         every = ", ".join(_cell(v) for v in run.get("every_run", []))
         lines.append(f"| {name} | {_cell(run['wall_s'])} | {_cell(run['fps'])} | {every} |")
+    overhead = results.get("restart_overhead")
+    if overhead:
+        lines += [
+            "",
+            f"Tracker restarts every {overhead['tracker_restart_s']} s (what keeps a thread "
+            f"fallback from changing any landmark), idle, `{overhead['clip']}` "
+            f"({overhead['frames']} frames): {overhead['wall_s_with_restarts']:.2f} s against "
+            f"{overhead['wall_s_without_restarts']:.2f} s without, ratio "
+            f"{overhead['ratio']:.3f} (every run in the JSON).",
+        ]
     lines += [
         "",
         "## live --source --realtime",

@@ -21,6 +21,7 @@ from formcheck.errors import FormcheckError
 EXIT_INTERRUPTED = 130
 BENCH_OUT = "benchmarks/results/latency"
 CONTENTION_OUT = "benchmarks/results/contention"
+RESTART_CLIP = Path("sample_videos/bird_dog.mp4")  # 25 s: two tracker restarts
 
 
 def _progress_printer(label: str):
@@ -230,6 +231,7 @@ def _cmd_bench_contention(args: argparse.Namespace) -> int:
         base=base,
         repeats=args.repeats,
         log=lambda line: print(line, file=sys.stderr),
+        restart_clip=(RESTART_CLIP, "bird_dog") if RESTART_CLIP.is_file() else None,
     )
     command = "formcheck bench " + " ".join(sys.argv[2:])
     json_path, md_path = write_results(results, Path(args.out or CONTENTION_OUT), command.strip())

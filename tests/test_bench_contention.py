@@ -111,7 +111,20 @@ def test_every_run_the_checks_need_is_measured(
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(b"not decoded by the fakes")
     base = bench_contention.Formcheck("base", "python")
-    results = bench_contention.run_contention(clip, "bridge", base, repeats=2, log=lambda s: None)
+    overhead = {
+        "clip": "long.mp4",
+        "frames": 750,
+        "tracker_restart_s": 10.0,
+        "wall_s_with_restarts": 10.2,
+        "wall_s_without_restarts": 10.0,
+        "ratio": 1.02,
+    }
+    monkeypatch.setattr(bench_contention, "restart_overhead", lambda *args: overhead)
+    results = bench_contention.run_contention(
+        clip, "bridge", base, repeats=2, log=lambda s: None, restart_clip=(clip, "bird_dog")
+    )
     assert len(results["checks"]) == 7
     assert all(check.get("met", True) for check in results["checks"].values())
-    assert "| live base: beside 2 busy loops |" in to_markdown(results, "cmd")
+    text = to_markdown(results, "cmd")
+    assert "| live base: beside 2 busy loops |" in text
+    assert "10.20 s against 10.00 s without, ratio 1.020" in text
