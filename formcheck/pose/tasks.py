@@ -16,6 +16,12 @@ Without a ``model`` the bundle built from mediapipe's shipped models is used
 MediaPipe's Python ``BaseOptions`` has no thread-count option; its C++ options do
 (``acceleration.xnnpack.num_threads``), so :class:`_ThreadedBaseOptions` sets it.
 
+Measured on the 2-core CI machine (``sample_videos/bird_dog.mp4``, 200 frames, VIDEO
+mode, idle): MediaPipe's default CPU delegate 21.0 ms/frame, XNNPACK 1 thread 22.5 ms,
+2 threads 13.0 ms, with bit-identical landmarks (max |Δ| 0.0); the landmark model alone
+(``pose_landmark_full.tflite`` in a bare TFLite interpreter) takes 15.9 ms on one
+thread and 8.5 ms on two.
+
 Threads on a shared machine (issue 14, :mod:`formcheck.cpu`): by default the count
 is chosen when the landmarker is created, from what other programs leave idle, and a
 :class:`~formcheck.cpu.SlowdownWatch` on the tracked frames' inference time asks for
@@ -24,18 +30,13 @@ threads means a new landmarker, and a new landmarker has no tracking state: the
 graph keeps the previous frame's pose box, a One Euro filter on the landmarks and a
 low-pass filter (alpha 0.1) on their visibility. Measured on
 ``realclips/bridge/be18_glute_bridge.mp4``: a landmarker started afresh at frames 20,
-60 or 120 never rejoins the continuous one (max |Δx,y| still 0.011–0.020 after 100
-frames). A fresh landmarker is, however, bit-identical to the same graph restarted
+60 or 120 never rejoins the continuous one (max |Δx,y| over the clip's last 20
+frames still 0.011–0.020). A fresh landmarker is, however, bit-identical to the same graph restarted
 (whatever the thread count), so ``restart_every_s`` makes the tracker start afresh at
 fixed times of the recording in *every* run, and a fallback waits for the next of
 those times: the landmarks are then the same with or without it, whatever the load.
 (A blank frame instead of a restart resets the box and the One Euro filter but not
 the visibility filter, so it is not enough.)
-Measured on the 2-core CI machine (``sample_videos/bird_dog.mp4``, 200 frames, VIDEO
-mode, idle): MediaPipe's default CPU delegate 21.0 ms/frame, XNNPACK 1 thread 22.5 ms,
-2 threads 13.0 ms, with bit-identical landmarks (max |Δ| 0.0); the landmark model alone
-(``pose_landmark_full.tflite`` in a bare TFLite interpreter) takes 15.9 ms on one
-thread and 8.5 ms on two.
 
 Agreement with the legacy backend (``model_complexity=1``, no smoothing) on
 ``realclips/bridge/be18_glute_bridge.mp4``, all 232 frames, both tracking in video
