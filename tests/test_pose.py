@@ -456,25 +456,27 @@ def _poses_with_clock(
 
 @pytest.mark.mediapipe
 def test_fallback_to_fewer_threads_changes_no_landmark(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Inference slows down (fake clock) at frame 10: the watch asks for fewer threads,
-    the switch waits for the tracker's restart at 1 s, and every landmark equals
+    """Inference slows down (fake clock) at frame 3: the watch asks for fewer threads,
+    the switch waits for the tracker's restart at 0.5 s, and every landmark equals
     those of a run that never slowed down. Without restarts the switch happens at
     once and the landmarks after it differ (a fresh tracker's)."""
+    import formcheck.cpu
     import formcheck.pose.tasks as tasks
 
     monkeypatch.setattr(tasks, "auto_threads", lambda cap=None: 2)  # an idle machine
+    monkeypatch.setattr(tasks, "SlowdownWatch", lambda: formcheck.cpu.SlowdownWatch(window=3))
     with open_source(Path(__file__).resolve().parents[1] / "sample_videos" / "bird_dog.mp4") as v:
-        frames = [frame for _, frame in zip(range(45), v, strict=False)]
-    steady, no_switch, threads = _poses_with_clock(frames, SlowingClock(None), 1.0)
+        frames = [frame for _, frame in zip(range(20), v, strict=False)]
+    steady, no_switch, threads = _poses_with_clock(frames, SlowingClock(None), 0.5)
     assert no_switch == [] and threads == 2
-    slowed, switches, threads = _poses_with_clock(frames, SlowingClock(10), 1.0)
-    assert switches == [(30, 1)] and threads == 1  # frame 30 is at 1.0 s
+    slowed, switches, threads = _poses_with_clock(frames, SlowingClock(3), 0.5)
+    assert switches == [(15, 1)] and threads == 1  # frame 15 is at 0.5 s
     assert all(pose.detected for pose in steady)
     for got, want in zip(slowed, steady, strict=True):
         _assert_same_pose(got, want)
-    at_once, switches, _ = _poses_with_clock(frames, SlowingClock(10), None)
+    at_once, switches, _ = _poses_with_clock(frames, SlowingClock(3), None)
     switched_at = switches[0][0]
-    assert 10 < switched_at < 30
+    assert 3 < switched_at < 15
     for got, want in zip(at_once[:switched_at], steady, strict=False):
         _assert_same_pose(got, want)
     assert any(
