@@ -397,6 +397,16 @@ _LOOP_KEYS = ("fps", "p50_ms", "p95_ms")
 _RES_STAGES = ("decode", "preprocess", "inference", "overlay", "encode")
 
 
+def targets_table(values: dict[str, dict[str, Any]], what: str) -> list[str]:
+    """A Markdown table of named values, each with its target and whether it is met
+    (``{"value": ..., "target": "<= 1.5", "met": bool}``; target and met optional)."""
+    lines = [md_row(what, "value", "target", "met"), "|---|---|---|---|"]
+    for name, value in values.items():
+        met = "" if "met" not in value else ("yes" if value["met"] else "**no**")
+        lines.append(md_row(name, f"{value['value']:.3g}", value.get("target", ""), met))
+    return lines
+
+
 def to_markdown(results: dict[str, Any], command: str) -> str:
     """A readable results page (the JSON beside it has every number)."""
     m = results["machine"]
@@ -412,12 +422,8 @@ def to_markdown(results: dict[str, Any], command: str) -> str:
         "",
         "## Headline ratios (one run)",
         "",
-        "| ratio | value | target | met |",
-        "|---|---|---|---|",
+        *targets_table(results["ratios"], "ratio"),
     ]
-    for name, r in results["ratios"].items():
-        met = "" if "met" not in r else ("yes" if r["met"] else "**no**")
-        lines.append(f"| {name} | {r['value']:.3g} | {r.get('target', '')} | {met} |")
     for v in results["videos"]:
         lines += [
             "",

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.bench import targets_table
 from formcheck.cpu import CpuMeter
 
 BUSY_LOOP = "while True: pass"
@@ -270,10 +271,10 @@ def run_contention(
         bench = Bench(clip, exercise, Path(tmp))
         results["runs"] = runs = {}
 
-        def measure(name: str, fn: Callable[[], dict[str, Any]], key: str, n: int) -> None:
+        def measure(name: str, fn: Callable[[], dict[str, Any]], key: str) -> None:
             samples = []
-            for i in range(n):
-                log(f"{name} ({i + 1}/{n})")
+            for i in range(repeats):
+                log(f"{name} ({i + 1}/{repeats})")
                 samples.append(fn())
             runs[name] = _median_run(samples, key)
 
@@ -288,20 +289,11 @@ def run_contention(
         for fc in runners:
             runs[f"analyze {fc.label}: idle"] = _median_run(idle[fc.label], "wall_s")
         for fc in runners:
-            for count in (1, 2):
-                with competitors("busy", count, list):
-                    measure(
-                        f"analyze {fc.label}: {_loops(count)}",
-                        partial(bench.analyze, fc),
-                        "wall_s",
-                        repeats,
-                    )
             with competitors("analysis", 1, partial(bench.analyze_command, fc)):
                 measure(
                     f"analyze {fc.label}: beside a looping analysis",
                     partial(bench.analyze, fc),
                     "wall_s",
-                    repeats,
                 )
             pairs = []
             for i in range(repeats):
@@ -311,22 +303,15 @@ def run_contention(
             runs[f"analyze {fc.label}: two at once (slower of the pair)"] = _median_run(
                 slowest, "wall_s"
             )
-            for count in (0, 1, 2):
-                with competitors("busy", count, list):
-                    measure(
-                        f"batch {fc.label}: {_loops(count)}",
-                        partial(bench.batch, fc),
-                        "wall_s",
-                        repeats,
-                    )
-            for count in (0, 1, 2):
-                with competitors("busy", count, list):
-                    measure(
-                        f"live {fc.label}: {_loops(count)}",
-                        partial(bench.live, fc),
-                        "p95_over_inference_p95",
-                        repeats,
-                    )
+            rows = (
+                ("analyze", bench.analyze, "wall_s", (1, 2)),
+                ("batch", bench.batch, "wall_s", (0, 1, 2)),
+                ("live", bench.live, "p95_over_inference_p95", (0, 1, 2)),
+            )
+            for command, run, key, counts in rows:
+                for count in counts:
+                    with competitors("busy", count, list):
+                        measure(f"{command} {fc.label}: {_loops(count)}", partial(run, fc), key)
     if restart_clip is not None:
         results["restart_overhead"] = restart_overhead(*restart_clip, repeats, log)
     results["load_avg_1min_end"] = round(os.getloadavg()[0], 2)
@@ -403,12 +388,8 @@ def to_markdown(results: dict[str, Any], command: str) -> str:
         "",
         "## Targets (ratios from this run)",
         "",
-        "| check | value | target | met |",
-        "|---|---|---|---|",
+        *targets_table(results["checks"], "check"),
     ]
-    for name, check in results["checks"].items():
-        met = "" if "met" not in check else ("yes" if check["met"] else "**no**")
-        lines.append(f"| {name} | {check['value']} | {check.get('target', '')} | {met} |")
     lines += [
         "",
         "## analyze and batch",
