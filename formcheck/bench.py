@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 
 import formcheck
-from formcheck.cpu import available_cores
+from formcheck.cpu import auto_threads, available_cores
 from formcheck.engine import Engine
 from formcheck.filters import StreamingSmoother
 from formcheck.pose import create_estimator
@@ -95,7 +95,8 @@ def machine_facts() -> dict[str, Any]:
         if k in os.environ
     }
     threads["cv2.getNumThreads"] = cv2.getNumThreads()
-    threads["pose inference (tasks default)"] = available_cores()
+    threads["cores available"] = available_cores()
+    threads["pose inference threads, auto, at start"] = auto_threads()
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
