@@ -6,9 +6,9 @@ see :mod:`formcheck.bench_contention` for what is measured and the targets.
 Usage (the timings matter: run it alone)::
 
     flock -x /work/cpu.lock python benchmarks/contention.py CLIP EXERCISE \\
-        [--base-python /path/to/main/.venv/bin/python] [--repeats 3]
+        [--base-python /path/to/main/.venv/bin/python] [--repeats 3] [--out DIR]
 
-Writes ``benchmarks/results/contention.md`` and ``.json``.
+Writes ``benchmarks/results/contention.md`` and ``.json`` (or into ``--out DIR``).
 """
 
 from __future__ import annotations
@@ -17,10 +17,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from formcheck.bench_contention import Formcheck, run_contention, write_results
+from formcheck.bench import DEFAULT_REPEATS
+from formcheck.bench_contention import (
+    Formcheck,
+    run_contention,
+    sample_restart_clip,
+    write_results,
+)
 
 RESULTS = Path(__file__).parent / "results"
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"  # bird_dog: 25 s, 2 restarts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,11 +35,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--base-python", help="the Python of today's default formcheck (a main checkout)"
     )
-    parser.add_argument("--repeats", type=int, default=3, help="runs per row (median)")
-    parser.add_argument("--out", type=Path, default=RESULTS / "contention")
+    parser.add_argument(
+        "--repeats", type=int, default=DEFAULT_REPEATS, help="runs per row (median)"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     args = parser.parse_args(argv)
     base = Formcheck("today's default", args.base_python) if args.base_python else None
-    results = run_contention(args.clip, args.exercise, base=base, repeats=args.repeats, log=print)
+    results = run_contention(
+        args.clip,
+        args.exercise,
+        base=base,
+        repeats=args.repeats,
+        log=print,
+        restart_clip=sample_restart_clip(),
+    )
     command = " ".join([Path(sys.executable).name, *sys.argv])
     json_path, md_path = write_results(results, args.out, command)
     print(md_path.read_text(encoding="utf-8"))

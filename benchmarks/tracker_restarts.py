@@ -25,6 +25,8 @@ import argparse
 import datetime
 import json
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +34,11 @@ import av
 import numpy as np
 from realclips import REAL_SPEC, REALCLIPS
 
+from formcheck.atomic import write_text_atomic
 from formcheck.bench import machine_facts
 from formcheck.pipeline import AnalysisOptions, analyze
-from formcheck.pose.replay import ReplayEstimator
 from formcheck.report.markdown import md_row
+from formcheck.sources import ReplaySource, write_replay
 
 RESULTS = Path(__file__).parent / "results"
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".webm", ".gif")
@@ -77,8 +80,9 @@ def landmarks(rel: str, spec: str, work: Path, restart_s: float | None, cache: P
     out = work / ("restarts" if restart_s else "continuous") / stem
     if not out.is_file():
         out.parent.mkdir(parents=True, exist_ok=True)
-        options = AnalysisOptions(threads=1, save_landmarks=out, tracker_restart_s=restart_s)
-        analyze(REALCLIPS / rel, spec, options)
+        options = AnalysisOptions(threads=1, tracker_restart_s=restart_s)
+        analysis = analyze(REALCLIPS / rel, spec, options)
+        write_replay(out, analysis.poses, source_path=rel, backend=options.backend_name)
     return out
 
 
@@ -88,8 +92,10 @@ def compare(rel: str, spec: str, work: Path, cache: Path | None) -> dict[str, An
         "continuous": landmarks(rel, spec, work, None, cache),
         "restarts": landmarks(rel, spec, work, restart_s, cache),
     }
-    reports = {name: decisions(analyze(path, spec).report) for name, path in files.items()}
-    poses = {name: list(ReplayEstimator(path).iter_poses()) for name, path in files.items()}
+    reports = {
+        name: decisions(analyze(path, spec).report.to_dict()) for name, path in files.items()
+    }
+    poses = {name: list(ReplaySource(path)) for name, path in files.items()}
     pairs = list(zip(poses["continuous"], poses["restarts"], strict=True))
     both = [(a, b) for a, b in pairs if a.detected and b.detected]
     deltas = [float(np.abs(a.image_xyz[:, :2] - b.image_xyz[:, :2]).mean()) for a, b in both]
@@ -104,6 +110,14 @@ def compare(rel: str, spec: str, work: Path, cache: Path | None) -> dict[str, An
     }
 
 
+def _cached(path: Path, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``make()``'s result, kept in ``path`` so an interrupted run goes on where it stopped."""
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, json.dumps(make()))
+    return json.loads(path.read_text())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=Path("/tmp/formcheck-tracker-restarts"))
@@ -115,10 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for rel, spec in long_clips(restart_s):
         done = args.work / "compared" / Path(rel).with_suffix(".json")
-        if not done.is_file():
-            done.parent.mkdir(parents=True, exist_ok=True)
-            done.write_text(json.dumps(compare(rel, spec, args.work, args.cache)))
-        rows.append(json.loads(done.read_text()))
+        rows.append(_cached(done, partial(compare, rel, spec, args.work, args.cache)))
         print(rel, "same" if rows[-1]["same_decisions"] else "DIFFERENT", flush=True)
     changed = [row for row in rows if not row["same_decisions"]]
     record = {
@@ -136,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "tracker_restarts.json").write_text(json.dumps(record, indent=2) + "\n")
+    write_text_atomic(RESULTS / "tracker_restarts.json", json.dumps(record, indent=2) + "\n")
     lines = [
         "# Tracker restarts against continuous tracking",
         "",
@@ -164,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{row['mean_abs_dxy']:.4f}",
             )
         )
-    (RESULTS / "tracker_restarts.md").write_text("\n".join(lines) + "\n")
+    write_text_atomic(RESULTS / "tracker_restarts.md", "\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 

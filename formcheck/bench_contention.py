@@ -43,10 +43,11 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.bench import targets_table
+from formcheck.bench import targets_table, write_json_and_markdown
 from formcheck.cpu import CpuMeter
 
 BUSY_LOOP = "while True: pass"
+RESULTS_STEM = "contention"
 TARGETS = {
     "analyze_beside_busy_loop_over_idle": 1.5,
     "two_analyses_at_once_over_one_alone": 2.2,
@@ -56,6 +57,14 @@ TARGETS = {
     "idle_fps_over_base_idle_fps": 0.95,
 }
 _SETTLE_S = {"busy": 0.5, "analysis": 3.0}  # competitor start-up before timing
+# A bundled clip long enough for tracker restarts (25 s: two), and its exercise.
+_RESTART_CLIP = Path(__file__).resolve().parents[1] / "sample_videos" / "bird_dog.mp4"
+_RESTART_EXERCISE = "bird_dog"
+
+
+def sample_restart_clip() -> tuple[Path, str] | None:
+    """The bundled clip that times the tracker restarts, where there is a checkout."""
+    return (_RESTART_CLIP, _RESTART_EXERCISE) if _RESTART_CLIP.is_file() else None
 
 
 @dataclass(frozen=True)
@@ -162,9 +171,10 @@ class Bench:
             "batch", str(self.batch_in), "--out", str(out), "-e", self.exercise, "--workers", "2"
         )
         wall_s = _run(argv)
-        frames = sum(
-            json.loads(path.read_text())["input"]["frames"] for path in out.rglob("report.json")
-        )
+        reports = sorted((out / "videos").rglob("*.json"))
+        if len(reports) != len(list(self.batch_in.iterdir())):
+            raise RuntimeError(f"the batch wrote {len(reports)} reports in {out}")
+        frames = sum(json.loads(path.read_text())["input"]["frames"] for path in reports)
         return {"wall_s": wall_s, "frames": frames, "fps": frames / wall_s}
 
     def live(self, formcheck: Formcheck) -> dict[str, Any]:
@@ -437,11 +447,8 @@ def to_markdown(results: dict[str, Any], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_results(results: dict[str, Any], out: Path, command: str) -> tuple[Path, Path]:
-    """Write ``out`` .json and .md atomically."""
-    from formcheck.atomic import write_text_atomic
-
-    json_path, md_path = out.with_suffix(".json"), out.with_suffix(".md")
-    write_text_atomic(json_path, json.dumps({**results, "command": command}, indent=2) + "\n")
-    write_text_atomic(md_path, to_markdown(results, command))
-    return json_path, md_path
+def write_results(results: dict[str, Any], out_dir: Path, command: str) -> tuple[Path, Path]:
+    """Write ``out_dir/contention.json`` and ``contention.md`` beside it, atomically."""
+    return write_json_and_markdown(
+        out_dir, RESULTS_STEM, {**results, "command": command}, to_markdown(results, command)
+    )

@@ -17,13 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from formcheck.cpu import available_cores
-from formcheck.errors import FormcheckError
+from formcheck.errors import ExitCode, FormcheckError
 
 
 class SchedulerError(FormcheckError):
     """Dask is missing or its scheduler cannot be reached (exit code 2: bad usage)."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 @dataclass(frozen=True)

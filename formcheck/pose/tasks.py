@@ -62,6 +62,7 @@ from mediapipe.tasks.python import BaseOptions, vision
 
 from formcheck.cpu import SlowdownWatch, auto_threads
 from formcheck.errors import ModelError
+from formcheck.landmarks import VISIBILITY_MIN
 from formcheck.pose.base import pose_frame
 from formcheck.pose.bundle import ensure_bundle
 from formcheck.pose.native_log import quiet_native_stderr
@@ -117,7 +118,7 @@ class SecondPersonProbe:
         model: Path,
         every_s: float = 1.0,
         margin: float = 0.15,
-        min_visibility: float = 0.5,
+        min_visibility: float = VISIBILITY_MIN,
         threads: int = 1,
     ) -> None:
         self._model = model
