@@ -8,6 +8,12 @@ The restarts exist so that a fallback to fewer inference threads, which needs a 
 landmarker, changes no landmark (see ``formcheck/pose/tasks.py``); this is their
 price in results. Their price in time is in ``results/contention.md``.
 
+Against the labels made by eye (``benchmarks/realclip_labels.csv``), every labelled
+clip with a spec and a rep count is counted both ways: counts exact and within one,
+with and without restarts. A clip no longer than one restart interval has no restart
+(the first is ``tracker_restart_s`` after its first frame), so its one analysis
+serves both.
+
 Usage::
 
     flock -s /work/cpu.lock python benchmarks/tracker_restarts.py [--work DIR] [--cache DIR]
@@ -22,6 +28,7 @@ them. Landmarks stay outside the repository. Writes
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime
 import json
 import sys
@@ -41,6 +48,7 @@ from formcheck.report.markdown import md_row
 from formcheck.sources import ReplaySource, write_replay
 
 RESULTS = Path(__file__).parent / "results"
+LABELS = Path(__file__).parent / "realclip_labels.csv"
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".webm", ".gif")
 
 
@@ -110,6 +118,48 @@ def compare(rel: str, spec: str, work: Path, cache: Path | None) -> dict[str, An
     }
 
 
+def labelled_counts() -> list[tuple[str, str, int]]:
+    """(clip, spec id, reps counted by eye) of every labelled clip with a spec and a count."""
+    with LABELS.open(encoding="utf-8") as handle:
+        return [
+            (row["file"], row["spec"], int(row["reps"]))
+            for row in csv.DictReader(handle)
+            if row["spec"] != "-" and row["reps"] != ""
+        ]
+
+
+def restarts_happen(path: Path, restart_s: float) -> bool:
+    """Whether a tracker restart falls inside the recording of these landmarks (the
+    first comes ``restart_s`` after the first frame)."""
+    times = [pose.t_s for pose in ReplaySource(path)]
+    return bool(times) and times[-1] - times[0] >= restart_s
+
+
+def count_row(
+    rel: str, spec: str, truth: int, work: Path, restart_s: float, cache: Path | None
+) -> dict[str, Any]:
+    """Reps counted on one labelled clip with continuous tracking and with restarts."""
+    continuous = landmarks(rel, spec, work, None, cache)
+    files = {"continuous": continuous, "restarts": continuous}
+    if restarts_happen(continuous, restart_s):
+        files["restarts"] = landmarks(rel, spec, work, restart_s, cache)
+    counts = {name: analyze(path, spec).session.reps_total for name, path in files.items()}
+    return {"clip": rel, "spec": spec, "truth": truth, **counts}
+
+
+def count_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts exact and within one of the labels, each way, over the same clips."""
+    summary: dict[str, Any] = {"clips": len(rows)}
+    for name in ("continuous", "restarts"):
+        errors = np.array([row[name] - row["truth"] for row in rows])
+        summary[name] = {
+            "exact": int(np.sum(errors == 0)),
+            "within_one": int(np.sum(np.abs(errors) <= 1)),
+        }
+    summary["count_changed"] = [row for row in rows if row["continuous"] != row["restarts"]]
+    return summary
+
+
 def _cached(path: Path, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """``make()``'s result, kept in ``path`` so an interrupted run goes on where it stopped."""
     if not path.is_file():
@@ -131,6 +181,14 @@ def main(argv: list[str] | None = None) -> int:
         done = args.work / "compared" / Path(rel).with_suffix(".json")
         rows.append(_cached(done, partial(compare, rel, spec, args.work, args.cache)))
         print(rel, "same" if rows[-1]["same_decisions"] else "DIFFERENT", flush=True)
+    count_rows = []
+    for rel, spec, truth in labelled_counts():
+        done = args.work / "counted" / Path(rel).with_suffix(".json")
+        make = partial(count_row, rel, spec, truth, args.work, restart_s, args.cache)
+        count_rows.append(_cached(done, make))
+        row = count_rows[-1]
+        print(rel, f"truth {truth}: {row['continuous']} / {row['restarts']}", flush=True)
+    counts = count_summary(count_rows)
     changed = [row for row in rows if not row["same_decisions"]]
     record = {
         "date": started.isoformat(timespec="seconds"),
@@ -145,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         "frames_identical": sum(r["frames_identical"] for r in rows),
         "median_clip_mean_abs_dxy": float(np.median([r["mean_abs_dxy"] for r in rows])),
         "rows": rows,
+        "labelled_counts": {**counts, "rows": count_rows},
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     write_text_atomic(RESULTS / "tracker_restarts.json", json.dumps(record, indent=2) + "\n")
@@ -162,6 +221,20 @@ def main(argv: list[str] | None = None) -> int:
         f"Landmarks bit-identical on {record['frames_identical']} frames (those before "
         "the first restart); median over clips of the mean |Δx,y| (normalised image "
         f"coordinates) {record['median_clip_mean_abs_dxy']:.4f}.",
+        "",
+        f"Against the rep counts made by eye ({LABELS.name}: {counts['clips']} clips with a "
+        f"spec and a count): exact {counts['continuous']['exact']}/{counts['clips']} with "
+        f"continuous tracking, {counts['restarts']['exact']}/{counts['clips']} with restarts; "
+        f"within one {counts['continuous']['within_one']} and "
+        f"{counts['restarts']['within_one']}. Counts that differ: "
+        + (
+            ", ".join(
+                f"{r['clip']} (truth {r['truth']}: {r['continuous']} -> {r['restarts']})"
+                for r in counts["count_changed"]
+            )
+            or "none"
+        )
+        + ".",
         "",
         md_row("clip", "continuous", "with restarts", "mean abs Δx,y"),
         "|---|---|---|---|",
