@@ -6,7 +6,8 @@ see :mod:`formcheck.bench_contention` for what is measured and the targets.
 Usage (the timings matter: run it alone)::
 
     flock -x /work/cpu.lock python benchmarks/contention.py CLIP EXERCISE \\
-        [--base-python /path/to/main/.venv/bin/python] [--repeats 3] [--out DIR]
+        [--base-python /path/to/main/.venv/bin/python] [--repeats 3] [--out DIR] \\
+        [--no-restart-overhead]
 
 Writes ``benchmarks/results/contention.md`` and ``.json`` (or into ``--out DIR``).
 """
@@ -39,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
         "--repeats", type=int, default=DEFAULT_REPEATS, help="runs per row (median)"
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
+    parser.add_argument(
+        "--no-restart-overhead",
+        action="store_true",
+        help="leave out the idle cost of tracker restarts (three analyses of a 25 s sample)",
+    )
     args = parser.parse_args(argv)
     base = Formcheck("today's default", args.base_python) if args.base_python else None
     results = run_contention(
@@ -47,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         base=base,
         repeats=args.repeats,
         log=print,
-        restart_clip=sample_restart_clip(),
+        restart_clip=None if args.no_restart_overhead else sample_restart_clip(),
     )
     command = " ".join([Path(sys.executable).name, *sys.argv])
     json_path, md_path = write_results(results, args.out, command)
