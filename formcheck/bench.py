@@ -43,7 +43,8 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 
 import formcheck
-from formcheck.pose import BACKENDS, DEFAULT_BACKEND, available_cores, create_estimator
+from formcheck.cpu import auto_threads, available_cores
+from formcheck.pose import BACKENDS, DEFAULT_BACKEND, create_estimator
 from formcheck.types import FALLBACK_FPS, Frame, PoseFrame
 
 P = ParamSpec("P")
@@ -105,7 +106,8 @@ def machine_facts() -> dict[str, Any]:
         if k in os.environ
     }
     threads["cv2.getNumThreads"] = cv2.getNumThreads()
-    threads["pose inference (tasks default)"] = available_cores()
+    threads["cores available"] = available_cores()
+    threads["pose inference threads, auto, at start"] = auto_threads()
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -519,6 +521,18 @@ _LOOP_KEYS = ("fps", "p50_ms", "p95_ms")
 _RES_STAGES = ("decode", "preprocess", "inference", "overlay", "encode")
 
 
+def targets_table(values: dict[str, dict[str, Any]], what: str) -> list[str]:
+    """A Markdown table of named values, each with its target and whether it is met
+    (``{"value": ..., "target": "<= 1.5", "met": bool}``; target and met optional)."""
+    from formcheck.report.markdown import md_row
+
+    lines = [md_row(what, "value", "target", "met"), "|---|---|---|---|"]
+    for name, value in values.items():
+        met = "" if "met" not in value else ("yes" if value["met"] else "**no**")
+        lines.append(md_row(name, f"{value['value']:.3g}", value.get("target", ""), met))
+    return lines
+
+
 def to_markdown(results: dict[str, Any], command: str) -> str:
     """A readable results page (the JSON beside it has every number)."""
     from formcheck.report.markdown import md_row
@@ -546,12 +560,8 @@ def to_markdown(results: dict[str, Any], command: str) -> str:
         "",
         "## Headline ratios (medians)",
         "",
-        "| ratio | value | target | met |",
-        "|---|---|---|---|",
+        *targets_table(results["ratios"], "ratio"),
     ]
-    for name, r in results["ratios"].items():
-        met = "" if "met" not in r else ("yes" if r["met"] else "**no**")
-        lines.append(f"| {name} | {r['value']:.3g} | {r.get('target', '')} | {met} |")
     for v in results["videos"]:
         lines += [
             "",
@@ -646,10 +656,17 @@ RESULTS_STEM = "latency"
 
 def write_results(results: dict[str, Any], out_dir: Path, command: str) -> tuple[Path, Path]:
     """Write ``out_dir/latency.json`` and ``latency.md`` beside it, atomically."""
+    return write_json_and_markdown(out_dir, RESULTS_STEM, results, to_markdown(results, command))
+
+
+def write_json_and_markdown(
+    out_dir: Path, stem: str, results: dict[str, Any], markdown: str
+) -> tuple[Path, Path]:
+    """Write a benchmark's ``out_dir/<stem>.json`` and ``<stem>.md``, atomically."""
     from formcheck.atomic import write_text_atomic
 
-    json_path = out_dir / f"{RESULTS_STEM}.json"
-    md_path = out_dir / f"{RESULTS_STEM}.md"
+    json_path = out_dir / f"{stem}.json"
+    md_path = out_dir / f"{stem}.md"
     write_text_atomic(json_path, json.dumps(results, indent=2, default=float) + "\n")
-    write_text_atomic(md_path, to_markdown(results, command))
+    write_text_atomic(md_path, markdown)
     return json_path, md_path

@@ -27,6 +27,7 @@ from formcheck.atomic import DEFAULT_OUT_DIR
 from formcheck.errors import ExitCode, FormcheckError, UsageError, exit_codes_text
 from formcheck.pose import BACKENDS, DEFAULT_BACKEND
 
+BENCH_OUT = "benchmarks/results"
 _RAW = argparse.RawDescriptionHelpFormatter
 
 
@@ -366,14 +367,13 @@ def _show_history(store, args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from formcheck.bench import run_benchmark, write_results
 
+    if args.contention:
+        return _cmd_bench_contention(args)
     videos = [Path(v) for v in args.videos] or sorted(Path("sample_videos").glob("*.mp4"))[:2]
     if not videos:
         raise UsageError("no video given and no sample_videos/*.mp4 found")
     for video in videos:
-        if not video.is_file():
-            from formcheck.errors import SourceError
-
-            raise SourceError(f"cannot open {str(video)!r}: no such file")
+        _check_bench_video(video)
     with _step_bar() as progress:
         results = run_benchmark(
             videos,
@@ -385,8 +385,45 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             repeats=args.repeats,
             progress=progress,
         )
-    command = "formcheck bench " + " ".join(sys.argv[2:])
-    json_path, md_path = write_results(results, Path(args.out), command.strip())
+    return _print_results(*write_results(results, Path(args.out), _bench_command()))
+
+
+def _cmd_bench_contention(args: argparse.Namespace) -> int:
+    from formcheck.bench_contention import (
+        Formcheck,
+        run_contention,
+        sample_restart_clip,
+        write_results,
+    )
+
+    if len(args.videos) > 1:
+        raise UsageError("--contention takes one video")
+    video = Path(args.videos[0]) if args.videos else Path("sample_videos/bridge.mp4")
+    _check_bench_video(video)
+    base = Formcheck("today's default", args.base_python) if args.base_python else None
+    results = run_contention(
+        video,
+        args.exercise,
+        base=base,
+        repeats=args.repeats,
+        log=lambda line: print(line, file=sys.stderr),
+        restart_clip=sample_restart_clip(),
+    )
+    return _print_results(*write_results(results, Path(args.out), _bench_command()))
+
+
+def _check_bench_video(video: Path) -> None:
+    if not video.is_file():
+        from formcheck.errors import SourceError
+
+        raise SourceError(f"cannot open {str(video)!r}: no such file")
+
+
+def _bench_command() -> str:
+    return ("formcheck bench " + " ".join(sys.argv[2:])).strip()
+
+
+def _print_results(json_path: Path, md_path: Path) -> int:
     print(md_path.read_text(encoding="utf-8"))
     print(f"Results: {json_path}, {md_path}")
     return ExitCode.OK
@@ -446,8 +483,9 @@ def _add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
         "--threads",
         type=_positive_int,
         metavar="N",
-        help="pose-model inference threads per video (default: every core for analyze, "
-        "the cores shared out between the workers for batch); results do not depend on it",
+        help="pose-model inference threads per video (default: chosen from what other "
+        "programs leave idle, at most each batch worker's share of the cores, fewer when "
+        "inference slows down mid-run); results do not depend on it",
     )
     parser.add_argument(
         "--cutoff-hz",
@@ -869,9 +907,23 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--out",
         "-o",
-        default="benchmarks/results",
+        default=BENCH_OUT,
         metavar="DIR",
-        help="results folder: latency.json and latency.md (default: %(default)s)",
+        help="results folder: latency.json and latency.md, with --contention "
+        "contention.json and contention.md (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--contention",
+        action="store_true",
+        help="speed on a busy computer instead: analyze, a 2-worker batch and live on one "
+        "video, idle and beside 1 and 2 competing processes started and stopped here "
+        "(see benchmarks/README.md; run it alone, it times wall clock)",
+    )
+    bench.add_argument(
+        "--base-python",
+        metavar="PYTHON",
+        help="with --contention, also run the formcheck of this interpreter (e.g. a "
+        "checkout of main in its own venv) for the idle comparison",
     )
     bench.set_defaults(func=_cmd_bench)
     return parser

@@ -40,8 +40,16 @@ class AnalysisOptions:
         sampling: ``"full"`` runs the pose model on every frame; ``"adaptive"``
             only where the spec's decisions need it, interpolating the rest
             (:mod:`formcheck.sampling`).
-        threads: pose-model inference threads (``None``: every available core;
-            the landmarks are the same whatever the count, only the speed changes).
+        threads: pose-model inference threads; ``None`` (default) chooses them from
+            what other programs leave idle and falls back to fewer when inference
+            slows down mid-run (:mod:`formcheck.cpu`). The landmarks are the same
+            whatever the count, only the speed changes.
+        max_threads: the most threads ``threads=None`` may choose (a batch
+            worker's share of the cores); ``None``: every core.
+        tracker_restart_s: the pose tracker starts afresh every this many seconds
+            of the recording; a fallback to fewer threads happens there, so it
+            changes no landmark (``None``: never restart; a fallback then changes
+            the landmarks after it).
     """
 
     backend: str = DEFAULT_BACKEND
@@ -49,6 +57,8 @@ class AnalysisOptions:
     smoothing: ButterworthConfig = field(default_factory=ButterworthConfig)
     sampling: str = "full"
     threads: int | None = None
+    max_threads: int | None = None
+    tracker_restart_s: float | None = 10.0
 
     def __post_init__(self) -> None:
         if self.sampling not in ("full", "adaptive"):
@@ -58,7 +68,13 @@ class AnalysisOptions:
 
     def create_estimator(self) -> PoseEstimator:
         """A pose estimator for these options' backend, model and threads."""
-        return create_estimator(self.backend, model=self.model, threads=self.threads)
+        return create_estimator(
+            self.backend,
+            model=self.model,
+            threads=self.threads,
+            max_threads=self.max_threads,
+            restart_every_s=self.tracker_restart_s,
+        )
 
     @property
     def backend_name(self) -> str:

@@ -27,6 +27,7 @@ from formcheck.batch import (
     ExecutorPlan,
     ManifestError,
     dask_plan,
+    executors,
     local_plan,
     output_dir,
     parse_name,
@@ -38,6 +39,7 @@ from formcheck.batch.discover import NameFields, discover_videos
 from formcheck.batch.runner import CRASHED
 from formcheck.batch.state import STATE_FILE
 from formcheck.cli import main
+from formcheck.cpu import available_cores
 from formcheck.filters import ButterworthConfig
 from formcheck.history import BatchSessions, page_name
 from formcheck.pipeline import Analysis, AnalysisOptions, analysis_from_poses
@@ -357,15 +359,21 @@ def test_pool_broken_at_submit_is_restarted_and_loses_nothing(tmp_path: Path) ->
 def thread_count_analysis(path: Path, spec: ExerciseSpec, options: AnalysisOptions) -> Analysis:
     """Records the inference threads the worker was given, as the report's backend."""
     analysis = synthetic_analysis(path, spec, options)
-    info = dataclasses.replace(analysis.report.analysis, backend=f"threads={options.threads}")
+    info = dataclasses.replace(
+        analysis.report.analysis, backend=f"threads={options.threads} max={options.max_threads}"
+    )
     analysis.report = dataclasses.replace(analysis.report, analysis=info)
     return analysis
 
 
-@pytest.mark.parametrize(("given", "expected"), [(None, 3), (1, 1)])
+@pytest.mark.parametrize(
+    ("given", "expected"), [(None, "threads=None max=3"), (1, "threads=1 max=None")]
+)
 def test_workers_share_the_cores_unless_threads_are_given(
-    tmp_path: Path, given: int | None, expected: int
+    tmp_path: Path, given: int | None, expected: str
 ) -> None:
+    """Without --threads each video chooses its threads from the load, at most its
+    worker's share of the cores; --threads forces a count."""
     root, out = tmp_path / "in", tmp_path / "out"
     write_video(root / "p__squat__a.mp4")
     plan = ExecutorPlan(
@@ -374,7 +382,38 @@ def test_workers_share_the_cores_unless_threads_are_given(
     options = BatchOptions(analysis=AnalysisOptions(threads=given))
     run_batch(plan_jobs(root, out), out, plan, options, analyze_fn=thread_count_analysis)
     report = json.loads(outputs(out, "p__squat__a.mp4", "squat")["json"].read_text())
-    assert report["analysis"]["backend"] == f"threads={expected}"
+    assert report["analysis"]["backend"] == expected
+
+
+@pytest.mark.parametrize(
+    ("workers", "cores", "share"), [(1, 2, 2), (2, 2, 1), (3, 2, 1), (2, 8, 4), (3, 8, 2)]
+)
+def test_local_workers_times_threads_never_exceed_the_cores(
+    monkeypatch: pytest.MonkeyPatch, workers: int, cores: int, share: int
+) -> None:
+    monkeypatch.setattr(executors, "available_cores", lambda: cores)
+    plan = local_plan(workers)
+    assert plan.threads_per_task == share
+    assert workers * share <= cores or share == 1
+
+
+@pytest.mark.parametrize(
+    ("cores_by_worker", "tasks_by_worker", "share"),
+    [
+        ({}, {}, 1),
+        ({"w1": ("n1", 8)}, {"w1": 8}, 1),  # `dask worker` default: a thread per core
+        ({"w1": ("n1", 8)}, {"w1": 2}, 4),
+        # two worker processes on one node share its cores
+        ({"w1": ("n1", 8), "w2": ("n1", 8)}, {"w1": 2, "w2": 2}, 2),
+        # the tightest node sets the share for every task
+        ({"w1": ("n1", 16), "w2": ("n2", 4)}, {"w1": 2, "w2": 2}, 2),
+        ({"w1": ("n1", 2)}, {"w1": 4}, 1),  # oversubscribed by its owner: one each
+    ],
+)
+def test_dask_share_counts_every_worker_on_a_node(
+    cores_by_worker: dict[str, tuple[str, int]], tasks_by_worker: dict[str, int], share: int
+) -> None:
+    assert executors.fair_share(cores_by_worker, tasks_by_worker) == share
 
 
 # --- manifest -----------------------------------------------------------------------
@@ -586,6 +625,7 @@ def test_batch_on_dask_local_cluster(inbox: Path, tmp_path: Path) -> None:
         dask_plan(cluster.scheduler_address) as plan,
     ):
         assert plan.slots == 1
+        assert plan.threads_per_task == available_cores()  # one task on this machine
         result = run_batch(plan_jobs(inbox, out), out, plan, analyze_fn=synthetic_analysis)
     assert result.exit_code == 5
     assert sum(row.run == "analysed" for row in result.rows) == 2 and result.count("failed") == 3

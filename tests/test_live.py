@@ -347,6 +347,19 @@ def test_slow_processing_drops_frames_of_a_realtime_file(tmp_path):
     assert live is not None
     assert live.frames_dropped > 0 and live.latency["p95_ms"] is not None
     assert saved.report.stats.frames == result.counts.processed
+    assert live.analysed_fps is not None and live.analysed_fps < 30.0  # frames were skipped
+    assert result.live_section()["analysed_fps"] < 30.0
+
+
+def test_live_reports_the_analysed_rate_against_what_the_spec_needs(tmp_path):
+    spec = load_spec("squat")
+    result = make_loop([spec], 301, tmp_path / "out").run()
+    live = result.sets[0].report.to_dict()["live"]
+    assert live["analysed_fps"] == 30.0  # lossless: every frame of a 30 fps stream
+    assert result.live_section()["analysed_fps"] == 30.0
+    # a squat rep may take 0.5 s (min_rep_s): two analysed frames in it = 4/s
+    assert live["needed_fps"] == 4.0
+    assert result.live_section()["inference_threads"] is None  # the fake has no threads
 
 
 def test_camera_failing_mid_session_ends_cleanly_and_keeps_the_report(monkeypatch, tmp_path):

@@ -275,6 +275,69 @@ def test_inference_threads_change_speed_not_landmarks() -> None:
     np.testing.assert_array_equal(runs[0], runs[1])
 
 
+class SlowingClock:
+    """A fake ``perf_counter`` for the estimator's inference timer: each inference
+    takes 13 ms, then ``slow_s`` from inference number ``slow_from`` on (a
+    competitor took a core)."""
+
+    def __init__(self, slow_from: int | None, slow_s: float = 0.060) -> None:
+        self.slow_from = slow_from
+        self.slow_s = slow_s
+        self.t_s = 0.0
+        self.calls = 0
+
+    def __call__(self) -> float:
+        if self.calls % 2:  # the end of an inference
+            slow = self.slow_from is not None and self.calls // 2 >= self.slow_from
+            self.t_s += self.slow_s if slow else 0.013
+        self.calls += 1
+        return self.t_s
+
+
+def _poses_with_clock(
+    frames: list[Frame], clock: SlowingClock, restart_every_s: float | None
+) -> tuple[list[PoseFrame], list[tuple[int, int]], int]:
+    from formcheck.pose.tasks import TasksEstimator
+
+    estimator = TasksEstimator(people_probe_s=None, restart_every_s=restart_every_s, clock=clock)
+    try:
+        poses = [estimator.process(frame) for frame in frames]
+        return poses, estimator.switches, estimator.threads
+    finally:
+        estimator.close()
+
+
+@pytest.mark.mediapipe
+def test_fallback_to_fewer_threads_changes_no_landmark(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inference slows down (fake clock) at frame 3: the watch asks for fewer threads,
+    the switch waits for the tracker's restart at 0.5 s, and every landmark equals
+    those of a run that never slowed down. Without restarts the switch happens at
+    once and the landmarks after it differ (a fresh tracker's)."""
+    import formcheck.cpu
+    import formcheck.pose.tasks as tasks
+
+    monkeypatch.setattr(tasks, "auto_threads", lambda cap=None: 2)  # an idle machine
+    monkeypatch.setattr(tasks, "SlowdownWatch", lambda: formcheck.cpu.SlowdownWatch(window=3))
+    with open_source(Path(__file__).resolve().parents[1] / "sample_videos" / "bird_dog.mp4") as v:
+        frames = [frame for _, frame in zip(range(20), v, strict=False)]
+    steady, no_switch, threads = _poses_with_clock(frames, SlowingClock(None), 0.5)
+    assert no_switch == [] and threads == 2
+    slowed, switches, threads = _poses_with_clock(frames, SlowingClock(3), 0.5)
+    assert switches == [(15, 1)] and threads == 1  # frame 15 is at 0.5 s
+    assert all(pose.detected for pose in steady)
+    for got, want in zip(slowed, steady, strict=True):
+        assert_same_pose(got, want)
+    at_once, switches, _ = _poses_with_clock(frames, SlowingClock(3), None)
+    switched_at = switches[0][0]
+    assert 3 < switched_at < 15
+    for got, want in zip(at_once[:switched_at], steady, strict=False):
+        assert_same_pose(got, want)
+    assert any(
+        not np.array_equal(got.image_xyz, want.image_xyz)
+        for got, want in zip(at_once[switched_at:], steady[switched_at:], strict=True)
+    )
+
+
 def test_inference_threads_must_be_positive() -> None:
     with pytest.raises(ValueError, match="threads must be at least 1"):
         AnalysisOptions(threads=0)

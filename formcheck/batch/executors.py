@@ -10,13 +10,14 @@ process, which writes REPORT_DIR.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterator
+import socket
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from formcheck.cpu import available_cores
 from formcheck.errors import ExitCode, FormcheckError
-from formcheck.pose.base import available_cores
 
 
 class SchedulerError(FormcheckError):
@@ -33,8 +34,9 @@ class ExecutorPlan:
         make: creates a fresh executor (called again after a worker crash).
         slots: videos submitted at once (the number of workers).
         restartable: a crashed executor can be replaced by ``make()`` (local pool).
-        threads_per_task: pose-model inference threads per video, so that workers
-            share the cores instead of oversubscribing them.
+        threads_per_task: the most pose-model inference threads per video (each
+            video chooses fewer when its node is busy), so that workers × threads
+            never exceeds the cores.
     """
 
     make: Callable[[], Executor]
@@ -46,6 +48,30 @@ class ExecutorPlan:
 def default_workers() -> int:
     """The CPU cores this process may use."""
     return available_cores()
+
+
+def host_cores() -> tuple[str, int]:
+    """This machine's name and the cores this process may use (run on each Dask worker)."""
+    return socket.gethostname(), available_cores()
+
+
+def fair_share(
+    cores_by_worker: Mapping[str, tuple[str, int]], tasks_by_worker: Mapping[str, int]
+) -> int:
+    """Inference threads per task so that no machine runs more threads than it has
+    cores: on each host, its cores divided by the tasks its workers run at once (all
+    its workers together), the smallest over the hosts, at least 1.
+
+    >>> fair_share({"a": ("n1", 8), "b": ("n1", 8), "c": ("n2", 4)}, {"a": 2, "b": 2, "c": 1})
+    2
+    """
+    tasks_by_host: dict[str, int] = {}
+    cores_by_host: dict[str, int] = {}
+    for worker, (host, cores) in cores_by_worker.items():
+        tasks_by_host[host] = tasks_by_host.get(host, 0) + tasks_by_worker.get(worker, 1)
+        cores_by_host[host] = min(cores, cores_by_host.get(host, cores))
+    shares = [cores_by_host[host] // max(1, tasks) for host, tasks in tasks_by_host.items()]
+    return max(1, min(shares, default=1))
 
 
 def local_plan(workers: int) -> ExecutorPlan:
@@ -77,9 +103,13 @@ def dask_plan(address: str) -> Iterator[ExecutorPlan]:
     except (OSError, TimeoutError) as error:
         raise SchedulerError(f"cannot reach the Dask scheduler at {address!r}: {error}") from None
     try:
-        slots = max(1, sum(client.nthreads().values()))
+        tasks_by_worker = client.nthreads()
+        slots = max(1, sum(tasks_by_worker.values()))
         yield ExecutorPlan(
-            make=lambda: client.get_executor(pure=False), slots=slots, restartable=False
+            make=lambda: client.get_executor(pure=False),
+            slots=slots,
+            restartable=False,
+            threads_per_task=fair_share(client.run(host_cores), tasks_by_worker),
         )
     finally:
         client.close()

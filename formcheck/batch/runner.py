@@ -336,9 +336,10 @@ def run_batch(
         ModelError: the pose model cannot be loaded (after recording the video).
     """
     options = options or BatchOptions()
-    if options.analysis.threads is None:  # workers share the cores
+    if options.analysis.threads is None and options.analysis.max_threads is None:
+        # workers share the cores: each chooses at most its share
         options = replace(
-            options, analysis=replace(options.analysis, threads=plan.threads_per_task)
+            options, analysis=replace(options.analysis, max_threads=plan.threads_per_task)
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     batch = _Batch(out_dir, progress)

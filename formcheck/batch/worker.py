@@ -91,7 +91,13 @@ def _worker_estimator(options: AnalysisOptions) -> PoseEstimator:
     worker analysed before.
     """
     cache: dict[tuple[Any, ...], PoseEstimator] = _LOCAL.__dict__.setdefault("estimators", {})
-    key = (options.backend, options.model, options.threads)
+    key = (
+        options.backend,
+        options.model,
+        options.threads,
+        options.max_threads,
+        options.tracker_restart_s,
+    )
     if key not in cache:
         cache[key] = options.create_estimator()
     return cache[key]

@@ -35,7 +35,10 @@ from formcheck.render.hud import overlay_state
 from formcheck.render.overlay import OverlayState, SkeletonAnnotator, annotate
 from formcheck.render.video import VideoWriter
 from formcheck.report import FrameTally, LiveSet, Report, ReportBundle, ReportContext, write_outputs
+from formcheck.report.result import rounded
+from formcheck.sampling import plan_for
 from formcheck.sources import SourceInfo
+from formcheck.specs import ExerciseSpec
 from formcheck.types import Frame, PoseFrame
 
 Presenter = Callable[[np.ndarray], "str | None"]
@@ -78,6 +81,11 @@ class LiveResult:
         latency: end-to-end latency summary (capture to display), whole session.
         inference: pose-estimation time summary, whole session.
         wall_s, cpu_s: wall-clock and process CPU time of the loop.
+        analysed_fps: frames analysed per second of session time (pauses
+            excluded), or None before two frames.
+        threads: the pose model's inference threads at the end (None when the
+            backend has no such setting); switches: ``(frame index, threads)`` of
+            every fallback to fewer threads.
     """
 
     sets: tuple[SavedSet, ...]
@@ -88,16 +96,32 @@ class LiveResult:
     inference: dict[str, float | None]
     wall_s: float
     cpu_s: float
+    analysed_fps: float | None = None
+    threads: int | None = None
+    switches: tuple[tuple[int, int], ...] = ()
 
     def live_section(self) -> dict[str, Any]:
-        return {
-            "end_reason": self.end_reason,
-            **self.counts.to_dict(),
-            "latency": self.latency,
-            "inference": self.inference,
-            "wall_s": round(self.wall_s, 3),
-            "cpu_s": round(self.cpu_s, 3),
-        }
+        return rounded(
+            {
+                "end_reason": self.end_reason,
+                **self.counts.to_dict(),
+                "analysed_fps": self.analysed_fps,
+                "latency": self.latency,
+                "inference": self.inference,
+                "inference_threads": self.threads,
+                "thread_switches": [list(switch) for switch in self.switches],
+                "wall_s": self.wall_s,
+                "cpu_s": self.cpu_s,
+            }
+        )
+
+
+def needed_fps(spec: ExerciseSpec) -> float:
+    """Analysed frames per second the spec's timing needs: two in its shortest rep,
+    one in its shortest fault, two in a hold's grace period, at least 2/s
+    (:func:`formcheck.sampling.plan_for`'s calm interval). Below it the engine can
+    miss a rep or a fault."""
+    return 1.0 / plan_for(spec).calm_interval_s
 
 
 class LiveLoop:
@@ -161,6 +185,7 @@ class LiveLoop:
         self._end_reason: EndReason = "quit"
         self._message = "session ended (q)"
         self._processed = 0
+        self._first_t_s = float("nan")
         self._paused_frames = 0
         self._offset_s = 0.0
         self._resume = False
@@ -256,6 +281,8 @@ class LiveLoop:
         started = self._clock()
         pose = self._estimator.process(Frame(frame.image, frame.index, t_s))
         inference_s = self._clock() - started
+        if not self._processed:
+            self._first_t_s = t_s
         self._processed += 1
         self._last_t_s = t_s
         smoothed = self.smoother(pose)
@@ -323,6 +350,8 @@ class LiveLoop:
             frames_paused=counts.paused,
             latency=recorder.latency.summary(),
             inference=recorder.inference.summary(),
+            analysed_fps=recorder.tally.stats().fps or None,
+            needed_fps=needed_fps(plan.spec),
         )
         report = set_report(
             finished,
@@ -420,4 +449,11 @@ class LiveLoop:
             inference=self._inference.summary(),
             wall_s=self._clock() - wall0,
             cpu_s=time.process_time() - cpu0,
+            analysed_fps=self._analysed_fps(),
+            threads=getattr(self._estimator, "threads", None),
+            switches=tuple(getattr(self._estimator, "switches", ())),
         )
+
+    def _analysed_fps(self) -> float | None:
+        span_s = self._last_t_s - self._first_t_s
+        return (self._processed - 1) / span_s if self._processed > 1 and span_s > 0 else None

@@ -6,13 +6,12 @@ gives a :class:`~formcheck.types.PoseFrame`. The MediaPipe backends live in
 Saved landmarks are a source of poses (:mod:`formcheck.sources.replay`).
 """
 
-from formcheck.pose.base import PoseEstimator, available_cores
+from formcheck.pose.base import PoseEstimator
 from formcheck.pose.factory import BACKENDS, DEFAULT_BACKEND, create_estimator
 
 __all__ = [
     "BACKENDS",
     "DEFAULT_BACKEND",
     "PoseEstimator",
-    "available_cores",
     "create_estimator",
 ]

@@ -16,6 +16,9 @@ def create_estimator(
     backend: str = DEFAULT_BACKEND,
     model: Path | None = None,
     threads: int | None = None,
+    *,
+    max_threads: int | None = None,
+    restart_every_s: float | None = None,
     **opts: Any,
 ) -> PoseEstimator:
     """Create the pose estimator for ``backend`` (one of :data:`BACKENDS`).
@@ -28,8 +31,14 @@ def create_estimator(
             (``mediapipe.solutions.pose``).
         model: for ``tasks``, a ``.task`` bundle (default: the one built from
             mediapipe's shipped models); ``legacy`` takes none.
-        threads: inference threads for ``tasks`` (``None``: every available core);
+        threads: inference threads for ``tasks`` (``None``: chosen from the load, with
+            a fallback to fewer mid-run; see :class:`~formcheck.pose.tasks.TasksEstimator`);
             ``legacy`` (``mp.solutions`` has no thread setting) ignores it.
+        max_threads: for ``tasks`` with ``threads=None``, the most threads chosen.
+        restart_every_s: for ``tasks``, seconds between tracker restarts (where a
+            fallback to fewer threads happens without changing any landmark);
+            ``None``: never (live sessions; offline analyses take theirs from
+            :class:`~formcheck.pipeline.AnalysisOptions`).
         **opts: keyword options of the backend's class (``TasksEstimator``,
             ``LegacyEstimator``), e.g. ``people_probe_s=None``.
 
@@ -47,7 +56,13 @@ def create_estimator(
     if backend == "tasks":
         from formcheck.pose.tasks import TasksEstimator
 
-        return TasksEstimator(model, threads=threads, **opts)
+        return TasksEstimator(
+            model,
+            threads=threads,
+            max_threads=max_threads,
+            restart_every_s=restart_every_s,
+            **opts,
+        )
     if backend == "legacy":
         if model is not None:
             raise ModelError(

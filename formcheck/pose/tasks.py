@@ -15,11 +15,28 @@ Without a ``model`` the bundle built from mediapipe's shipped models is used
 (:mod:`formcheck.pose.bundle`); a cached bundle that fails to load is rebuilt once.
 MediaPipe's Python ``BaseOptions`` has no thread-count option; its C++ options do
 (``acceleration.xnnpack.num_threads``), so :class:`_ThreadedBaseOptions` sets it.
+
 Measured on the 2-core CI machine (``sample_videos/bird_dog.mp4``, 200 frames, VIDEO
 mode, idle): MediaPipe's default CPU delegate 21.0 ms/frame, XNNPACK 1 thread 22.5 ms,
 2 threads 13.0 ms, with bit-identical landmarks (max |Δ| 0.0); the landmark model alone
 (``pose_landmark_full.tflite`` in a bare TFLite interpreter) takes 15.9 ms on one
 thread and 8.5 ms on two.
+
+Threads on a shared machine (issue 14, :mod:`formcheck.cpu`): by default the count
+is chosen when the landmarker is created, from what other programs leave idle, and a
+:class:`~formcheck.cpu.SlowdownWatch` on the tracked frames' inference time asks for
+fewer threads when it balloons. The count is fixed inside a landmarker, so fewer
+threads means a new landmarker, and a new landmarker has no tracking state: the
+graph keeps the previous frame's pose box, a One Euro filter on the landmarks and a
+low-pass filter (alpha 0.1) on their visibility. Measured on
+``realclips/bridge/be18_glute_bridge.mp4``: a landmarker started afresh at frames 20,
+60 or 120 never rejoins the continuous one (max |Δx,y| over the clip's last 20
+frames still 0.011–0.020). A fresh landmarker is, however, bit-identical to the same graph restarted
+(whatever the thread count), so ``restart_every_s`` makes the tracker start afresh at
+fixed times of the recording in *every* run, and a fallback waits for the next of
+those times: the landmarks are then the same with or without it, whatever the load.
+(A blank frame instead of a restart resets the box and the One Euro filter but not
+the visibility filter, so it is not enough.)
 
 Agreement with the legacy backend (``model_complexity=1``, no smoothing) on
 ``realclips/bridge/be18_glute_bridge.mp4``, all 232 frames, both tracking in video
@@ -33,6 +50,8 @@ frame differently): single images agree to 0.00065 mean.
 from __future__ import annotations
 
 import contextlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,9 +60,10 @@ import mediapipe as mp
 import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
+from formcheck.cpu import SlowdownWatch, auto_threads
 from formcheck.errors import ModelError
 from formcheck.landmarks import VISIBILITY_MIN
-from formcheck.pose.base import available_cores, pose_frame
+from formcheck.pose.base import pose_frame
 from formcheck.pose.bundle import ensure_bundle
 from formcheck.pose.native_log import quiet_native_stderr
 from formcheck.types import Frame, PoseFrame
@@ -62,10 +82,10 @@ class _ThreadedBaseOptions(BaseOptions):
         return proto
 
 
-def _load(model: Path, threads: int | None = None, **settings) -> vision.PoseLandmarker:
-    if threads is not None and threads < 1:
+def _load(model: Path, threads: int, **settings) -> vision.PoseLandmarker:
+    if threads < 1:
         raise ValueError(f"threads must be at least 1, got {threads}")
-    base = _ThreadedBaseOptions(model_asset_path=str(model), threads=threads or available_cores())
+    base = _ThreadedBaseOptions(model_asset_path=str(model), threads=threads)
     options = vision.PoseLandmarkerOptions(base_options=base, **settings)
     try:
         with quiet_native_stderr():
@@ -99,14 +119,24 @@ class SecondPersonProbe:
         every_s: float = 1.0,
         margin: float = 0.15,
         min_visibility: float = VISIBILITY_MIN,
-        threads: int | None = None,
+        threads: int = 1,
     ) -> None:
-        self._landmarker = _load(model, threads, running_mode=vision.RunningMode.IMAGE, num_poses=1)
+        self._model = model
+        self._landmarker = self._load(threads)
         self.every_s = every_s
         self.margin = margin
         self.min_visibility = min_visibility
         self._next_t = -np.inf
         self.people = 1
+
+    def _load(self, threads: int) -> vision.PoseLandmarker:
+        return _load(self._model, threads, running_mode=vision.RunningMode.IMAGE, num_poses=1)
+
+    def set_threads(self, threads: int) -> None:
+        """Run on ``threads`` inference threads from now on (IMAGE mode keeps no state
+        between frames, so the people found do not change)."""
+        self._landmarker.close()
+        self._landmarker = self._load(threads)
 
     def update(self, frame: Frame, pose: PoseFrame) -> int:
         """People in view (1 or 2) as of the latest probe, probing when one is due."""
@@ -144,8 +174,22 @@ class TasksEstimator:
         min_tracking_confidence: below it the person is re-detected next frame.
         people_probe_s: seconds between second-person probes; ``None`` disables
             them (``people`` is then 1 whenever someone is found).
-        threads: inference threads; ``None`` uses every core this process may use
-            (one video at a time); parallel workers should split the cores.
+        threads: inference threads, fixed; ``None`` chooses them from the load
+            (:func:`~formcheck.cpu.auto_threads`) and falls back to fewer when
+            inference balloons mid-run. The landmarks never depend on the count.
+        max_threads: the most threads ``None`` may choose (a batch worker's share
+            of the cores); ``None``: every core this process may use.
+        restart_every_s: the tracker starts afresh every this many seconds of the
+            recording (a new recording's first frame: the person is detected
+            again), and a fallback to fewer threads waits for the next restart, so
+            the landmarks are the same with or without one. ``None``: never; a
+            fallback then happens at once, and the landmarks after it are those
+            of a tracker started afresh on that frame (live sessions).
+        clock: times inference for the slowdown watch (injectable for tests).
+
+    Attributes:
+        threads: inference threads in use now.
+        switches: ``(frame index, threads)`` for every change of thread count.
 
     Raises:
         ModelError: ``model`` is missing or not a loadable pose landmarker bundle.
@@ -161,56 +205,127 @@ class TasksEstimator:
         min_tracking_confidence: float = 0.5,
         people_probe_s: float | None = 1.0,
         threads: int | None = None,
+        max_threads: int | None = None,
+        restart_every_s: float | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
-        settings: dict[str, Any] = {
-            "threads": threads,
+        if threads is not None and threads < 1:
+            raise ValueError(f"threads must be at least 1, got {threads}")
+        if restart_every_s is not None and restart_every_s <= 0:
+            raise ValueError(f"restart_every_s must be positive, got {restart_every_s}")
+        self._settings: dict[str, Any] = {
             "running_mode": vision.RunningMode.VIDEO,
             "num_poses": 1,
             "min_pose_detection_confidence": min_detection_confidence,
             "min_pose_presence_confidence": min_presence_confidence,
             "min_tracking_confidence": min_tracking_confidence,
         }
+        self._fixed_threads = threads
+        self._max_threads = max_threads
+        self._restart_every_s = restart_every_s
+        self._clock = clock
+        self.threads = self._choose_threads()
         if model is not None:
             if not model.is_file():
                 raise ModelError(f"pose model {str(model)!r} not found")
-            self._landmarker = _load(model, **settings)
+            self._landmarker = _load(model, self.threads, **self._settings)
         else:
             try:
                 model = ensure_bundle()
-                self._landmarker = _load(model, **settings)
+                self._landmarker = _load(model, self.threads, **self._settings)
             except ModelError:
                 model = ensure_bundle(rebuild=True)
-                self._landmarker = _load(model, **settings)
+                self._landmarker = _load(model, self.threads, **self._settings)
         self._model = model
-        self._settings = settings
+        self._fresh = True  # the graph logs natively on its first frame
         self._people_probe_s = people_probe_s
         self._probe = self._new_probe()
+        self._start_recording()
+
+    def _choose_threads(self) -> int:
+        return self._fixed_threads or auto_threads(self._max_threads)
+
+    def _start_recording(self) -> None:
+        """State of a new recording: no timestamps, no tracking, a fresh watch."""
         self._last_ms = -1
+        self._first_t_s: float | None = None
+        self._segment = 0
+        self._tracking = False  # the previous frame had a pose, so this one is tracked
+        self._pending_threads: int | None = None
+        self._watch = SlowdownWatch() if self._fixed_threads is None else None
+        self.switches: list[tuple[int, int]] = []
 
     def _new_probe(self) -> SecondPersonProbe | None:
         """A fresh second-person probe, or ``None`` if ``people_probe_s`` turned it off."""
         every_s = self._people_probe_s
         if not every_s:
             return None
-        return SecondPersonProbe(self._model, every_s, threads=self._settings["threads"])
+        return SecondPersonProbe(self._model, every_s, threads=self.threads)
+
+    def _restart_landmarker(self, threads: int) -> None:
+        """A fresh landmarker (no tracking state) on ``threads`` threads."""
+        self._landmarker.close()
+        self._landmarker = _load(self._model, threads, **self._settings)
+        if threads != self.threads and self._probe is not None:
+            self._probe.set_threads(threads)
+        self.threads = threads
+        self._tracking = False
+        self._fresh = True
 
     def reset(self) -> None:
-        """Start afresh: the VIDEO-mode graph keeps its tracking crop and needs
-        increasing timestamps, and has no reset, so it is re-created (~0.2 s)."""
-        self._landmarker.close()
-        self._landmarker = _load(self._model, **self._settings)
+        """Start afresh: the VIDEO-mode graph keeps its tracking state and needs
+        increasing timestamps, and has no reset, so it is re-created (~0.2 s), with
+        threads chosen again from the load now."""
         if self._probe is not None:
             self._probe.close()
-            self._probe = self._new_probe()
-        self._last_ms = -1
+            self._probe = None
+        self._restart_landmarker(self._choose_threads())
+        self._probe = self._new_probe()
+        self._start_recording()
+
+    def _before(self, frame: Frame) -> None:
+        """Restart the tracker where the recording's schedule says, switching threads
+        there if the watch asked; without a schedule, switch at once."""
+        if self._first_t_s is None:
+            self._first_t_s = frame.t_s
+        segment = self._segment
+        if self._restart_every_s is not None:
+            segment = int((frame.t_s - self._first_t_s) // self._restart_every_s)
+        due = segment != self._segment or (
+            self._restart_every_s is None and self._pending_threads is not None
+        )
+        if not due:
+            return
+        self._segment = segment
+        threads = self.threads if self._pending_threads is None else self._pending_threads
+        self._restart_landmarker(threads)
+        if self._pending_threads is not None:
+            self.switches.append((frame.index, threads))
+            self._pending_threads = None
+            if self._watch is not None:
+                self._watch.restart()
+
+    def _after(self, inference_s: float, found: bool) -> None:
+        """Feed the watch with tracked frames only (a frame that also ran the person
+        detector costs more) and ask for fewer threads when inference balloons."""
+        tracked, self._tracking = self._tracking, found
+        watch = self._watch
+        if watch is None or not tracked or self._pending_threads is not None:
+            return
+        if watch.add(inference_s) and self.threads > 1:
+            self._pending_threads = min(self.threads - 1, auto_threads(self._max_threads))
 
     def process(self, frame: Frame) -> PoseFrame:
         """Pose of the tracked person in ``frame``; empty if nobody is found."""
-        first = self._last_ms < 0  # the graph logs natively on its first frame
+        self._before(frame)
+        first, self._fresh = self._fresh, False
         timestamp_ms = max(round(frame.t_s * 1000.0), self._last_ms + 1)
         self._last_ms = timestamp_ms
+        image = _mp_image(frame.image)
+        started = self._clock()
         with quiet_native_stderr() if first else contextlib.nullcontext():
-            result = self._landmarker.detect_for_video(_mp_image(frame.image), timestamp_ms)
+            result = self._landmarker.detect_for_video(image, timestamp_ms)
+        self._after(self._clock() - started, bool(result.pose_landmarks))
         if not result.pose_landmarks:
             return PoseFrame.empty(frame.index, frame.t_s, frame.width, frame.height)
         landmarks = result.pose_landmarks[0]

@@ -135,7 +135,8 @@ class AnalysisInfo:
 @dataclass(frozen=True)
 class LiveSet:
     """The ``live`` section of a live set's report: its place in the program and
-    how the frames flowed (counts, latency and inference percentiles in ms)."""
+    how the frames flowed (counts, latency and inference percentiles in ms, the
+    analysed frames per second against the rate the spec's timing needs)."""
 
     program_position: int
     set: int
@@ -148,6 +149,8 @@ class LiveSet:
     frames_paused: int
     latency: dict[str, float | None]
     inference: dict[str, float | None]
+    analysed_fps: float | None = None
+    needed_fps: float | None = None
 
     @property
     def dropped_rate(self) -> float | None:
@@ -167,6 +170,8 @@ class LiveSet:
             "frames_dropped": self.frames_dropped,
             "frames_paused": self.frames_paused,
             "dropped_rate": round(rate, 4) if rate is not None else None,
+            "analysed_fps": self.analysed_fps,
+            "needed_fps": self.needed_fps,
             "latency": self.latency,
             "inference": self.inference,
         }
@@ -273,7 +278,7 @@ def _digits(key: str, primary: int | None) -> int | None:
         return primary
     if key.endswith("_deg"):
         return ANGLE_DIGITS
-    if key == "fps" or key.endswith("_s") or key.endswith("_ms"):
+    if key.endswith("fps") or key.endswith("_s") or key.endswith("_ms"):
         return TIME_DIGITS
     return None
 

@@ -85,6 +85,8 @@ class VideoSource(FrameSource):
 
     Args:
         path: the file to decode.
+        threads: decoder threads; ``None`` lets FFmpeg choose (frame and slice
+            threads, about one per core).
 
     Raises:
         SourceError: the file is missing, empty, not a video, has no video stream
@@ -96,7 +98,7 @@ class VideoSource(FrameSource):
         ...         print(frame.index, frame.t_s, frame.image.shape)
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, threads: int | None = None) -> None:
         super().__init__()
         self._path = path
         self._container = _open_container(path)
@@ -105,6 +107,8 @@ class VideoSource(FrameSource):
             raise SourceError(f"{str(path)!r} is not a video: no video stream found")
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
+        if threads is not None:
+            self._stream.thread_count = threads
         self._packets = 0
         self._decoder = self._decode()
         try:
