@@ -14,7 +14,9 @@ e.g. a shallower wall squat after knee surgery::
 
 Overrides are merged into the spec's TOML data (tables key by key, lists whole;
 ``faults`` by fault id) and the result is validated like any spec, so overriding
-a field the schema does not have is an error that names it.
+a field the schema does not have is an error that names it. A ``spec_file`` must
+lie in the program's folder. Every count, duration and text has an upper bound
+(:data:`formcheck.bounds.SPEC_FIELDS`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from formcheck.bounds import SPEC_FIELDS
 from formcheck.specs.loader import (
     SpecError,
     load_spec,
@@ -89,6 +92,17 @@ def _leaf_paths(table: Any, path: str = "") -> list[str]:
     return [path]
 
 
+def _spec_file(base_dir: Path, name: str | None, where: str, source: Path) -> Path | None:
+    """The spec file an entry names, which must lie in the program's own folder."""
+    if not name:
+        return None
+    path = base_dir / name
+    if not path.resolve().is_relative_to(base_dir.resolve()):
+        problem = Invalid(join(where, "spec_file"), f"{name!r} is not in the program's folder")
+        raise spec_error(source, problem)
+    return path
+
+
 def _exercise(raw_entry: Any, index: int, base_dir: Path, source: Path) -> ProgramExercise:
     where = join("exercises", index)
     if not isinstance(raw_entry, dict):
@@ -101,7 +115,7 @@ def _exercise(raw_entry: Any, index: int, base_dir: Path, source: Path) -> Progr
             raise Invalid(join(where, "overrides"), "expected a table")
     except Invalid as problem:
         raise spec_error(source, problem) from None
-    base = load_spec(base_dir / entry.spec_file if entry.spec_file else entry.id)
+    base = load_spec(_spec_file(base_dir, entry.spec_file, where, source) or entry.id)
     if base.id != entry.id:
         raise spec_error(source, Invalid(join(where, "id"), f"spec file has id {base.id!r}"))
     extra = {k: v for k, v in (("sets", entry.sets), ("rest_s", entry.rest_s)) if v is not None}
@@ -134,8 +148,12 @@ def load_program(path: str | Path) -> Program:
     for key, value in (("title", title), ("notes", notes)):
         if not isinstance(value, str):
             raise spec_error(path, Invalid(key, "expected a string"))
+        if too_long := SPEC_FIELDS[f"Program.{key}"].text_problem(value):
+            raise spec_error(path, Invalid(key, too_long))
     entries = raw.get("exercises")
     if not isinstance(entries, list) or not entries:
         raise spec_error(path, Invalid("exercises", "give at least one [[exercises]] entry"))
+    if too_many := SPEC_FIELDS["Program.exercises"].items_problem(len(entries)):
+        raise spec_error(path, Invalid("exercises", too_many))
     exercises = tuple(_exercise(e, i, path.parent, path) for i, e in enumerate(entries))
     return Program(title, notes, exercises)
