@@ -27,3 +27,9 @@ class ModelError(FormcheckError):
     """A pose model or a replay file cannot be loaded or used."""
 
     exit_code = 4
+
+
+class OutputError(FormcheckError):
+    """A report, landmark file or video cannot be written (exit code 2: fix the path)."""
+
+    exit_code = 2
