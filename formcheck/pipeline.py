@@ -13,12 +13,16 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.atomic import check_writable
+from formcheck.bounds import INPUT, READ_AHEAD_BYTES
 from formcheck.engine import Engine, SessionResult
+from formcheck.errors import SourceError
 from formcheck.filters import ButterworthConfig, smooth_offline
 from formcheck.landmarks import BODY_CORE, INDEX
 from formcheck.pose import PoseEstimator, create_estimator
 from formcheck.pose.replay import LandmarkRecorder, ReplayEstimator
 from formcheck.report import DISCLAIMER, SCHEMA_VERSION
+from formcheck.safe_text import raw_name, valid_text
 from formcheck.sampling import AdaptiveSampler, fill_skipped, sample_poses
 from formcheck.sources import ThreadedReader, open_source
 from formcheck.sources.base import LazyFrame, ReadyFrame, SourceInfo
@@ -26,6 +30,8 @@ from formcheck.specs import ExerciseSpec, load_spec
 from formcheck.types import PoseFrame
 
 ProgressCallback = Callable[[int, int | None], None]
+MAX_FRAMES = int(INPUT["frames"].high or 0)
+MIN_DURATION_S = float(INPUT["duration"].low or 0.0)
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,9 @@ class AnalysisOptions:
             (:mod:`formcheck.sampling`).
         threads: pose-model inference threads (``None``: every available core;
             the landmarks are the same whatever the count, only the speed changes).
+        private: leave out what identifies the patient: the report keeps the
+            input's file name without its folder (which often holds the patient's
+            name); batch outputs also leave out fault thumbnails and face landmarks.
     """
 
     backend: str = "tasks"
@@ -54,6 +63,7 @@ class AnalysisOptions:
     min_visibility: float = 0.5
     sampling: str = "full"
     threads: int | None = None
+    private: bool = False
 
     def __post_init__(self) -> None:
         if self.sampling not in ("full", "adaptive"):
@@ -91,6 +101,8 @@ def _estimate_poses(
     refiner: PoseEstimator | None = None  # analyses skipped frames after the fact
     with open_source(path) as source:
         total = source.info.frame_count
+        if total is not None and total < 2:  # stated by the container: refuse before inference
+            raise _too_short(path, total, 0.0)
         owned = estimator is None
         if estimator is None:
             estimator = options.create_estimator()
@@ -108,6 +120,11 @@ def _estimate_poses(
 
         def counted(frames: Iterable[LazyFrame]) -> Iterator[LazyFrame]:
             for done, lazy in enumerate(frames, 1):
+                if done > MAX_FRAMES:
+                    raise SourceError(
+                        f"{str(path)!r} is too long to analyse in one piece: more than "
+                        f"{MAX_FRAMES} frames (1 h at 30 fps); cut it into parts"
+                    )
                 timeline.append((lazy.index, lazy.t_s))
                 yield lazy
                 if progress:
@@ -119,7 +136,9 @@ def _estimate_poses(
                 # Every frame will be analysed: convert it in the reader thread, where
                 # the conversion overlaps inference instead of preceding it.
                 lazy_frames = (ReadyFrame(lazy.to_frame()) for lazy in lazy_frames)
-            frames = counted(ThreadedReader(lazy_frames))
+            frame_bytes = max(1, 3 * source.info.width * source.info.height)
+            ahead = max(1, min(8, READ_AHEAD_BYTES // frame_bytes))  # bounded memory
+            frames = counted(ThreadedReader(lazy_frames, maxsize=ahead))
             if sampler is None:
                 analysed = [estimate(lazy) for lazy in frames]
             else:
@@ -133,6 +152,29 @@ def _estimate_poses(
     if sampler is None:
         return info, analysed, len(analysed)
     return info, fill_skipped(analysed, timeline, info.width, info.height), len(analysed)
+
+
+def _too_short(path: Path, frames: int, duration_s: float) -> SourceError:
+    return SourceError(
+        f"{str(path)!r} is too short to analyse: {frames} frame{'s' * (frames != 1)} "
+        f"({duration_s:.2f} s); formcheck needs at least {MIN_DURATION_S:g} s of movement"
+    )
+
+
+def reported_path(path: str, private: bool) -> str:
+    """The input as a report names it: the file name without its folder when ``private``."""
+    return Path(path).name if private and not path.startswith("camera:") else path
+
+
+def input_fields(path: str, private: bool) -> dict[str, str]:
+    """The report's ``input.path`` (valid text; see :func:`reported_path`) and, for a name
+    that is not valid UTF-8, ``input.path_raw``: its exact bytes, percent-encoded."""
+    shown = reported_path(path, private)
+    fields = {"path": valid_text(shown)}
+    raw = raw_name(shown)
+    if raw is not None:
+        fields["path_raw"] = raw
+    return fields
 
 
 def _replayed_poses(path: Path) -> tuple[SourceInfo, list[PoseFrame]]:
@@ -177,6 +219,13 @@ def quality_warnings(poses: list[PoseFrame], min_visibility: float) -> list[str]
     return warnings
 
 
+def recording_duration_s(poses: list[PoseFrame]) -> float:
+    """First to last timestamp plus one (median) frame interval; 0 for one frame."""
+    if len(poses) < 2:
+        return 0.0
+    return poses[-1].t_s - poses[0].t_s + float(np.median(np.diff([p.t_s for p in poses])))
+
+
 @dataclass(frozen=True)
 class InputStats:
     """What the report says about the recorded frames.
@@ -199,9 +248,7 @@ class InputStats:
     def from_poses(
         cls, poses: list[PoseFrame], min_visibility: float, nominal_fps: float = 0.0
     ) -> InputStats:
-        duration = (poses[-1].t_s - poses[0].t_s) if len(poses) > 1 else 0.0
-        if len(poses) > 1:
-            duration += float(np.median(np.diff([p.t_s for p in poses])))
+        duration = recording_duration_s(poses)
         fps = (len(poses) / duration) if duration > 0 else float(nominal_fps or 0.0)
         return cls(
             frames=len(poses),
@@ -226,8 +273,10 @@ def build_report(
     session: SessionResult,
     backend_name: str,
     smoothing: dict[str, Any],
+    private: bool = False,
 ) -> dict[str, Any]:
-    """Assemble the JSON report (schema in docs/report.md)."""
+    """Assemble the JSON report (schema in docs/report.md); ``private``: see
+    :func:`input_fields`."""
     result = session.to_dict()
     warnings = list(stats.warnings)
     warnings += [w for w in result.get("warnings", []) if w not in warnings]
@@ -235,7 +284,7 @@ def build_report(
         "schema_version": SCHEMA_VERSION,
         "exercise": {"id": spec.id, "title": spec.title, "kind": spec.kind, "view": spec.view},
         "input": {
-            "path": str(info.path),
+            **input_fields(str(info.path), private),
             "width": int(info.width),
             "height": int(info.height),
             "fps": round(stats.fps, 3),
@@ -284,7 +333,13 @@ def analysis_from_poses(
     session = engine.finish()
     stats = InputStats.from_poses(poses, options.min_visibility, info.fps)
     report = build_report(
-        spec, info, stats, session, backend_name, smoothing_description(options.smoothing)
+        spec,
+        info,
+        stats,
+        session,
+        backend_name,
+        smoothing_description(options.smoothing),
+        private=options.private,
     )
     report["analysis"]["sampling"] = {"mode": options.sampling, "frames_analysed": frames_analysed}
     return Analysis(report, session, poses, smoothed, statuses)
@@ -308,6 +363,12 @@ def analyze(
             reset before the recording and left open. ``None`` creates one from
             ``options`` and closes it afterwards.
 
+    Raises:
+        SourceError: the recording cannot be read, or is too short, small, large or
+            long to analyse (:data:`formcheck.bounds.INPUT`).
+        OutputError: ``save_landmarks`` or ``annotate_path`` cannot be written
+            (checked before the analysis starts).
+
     Example:
         >>> from formcheck.pipeline import analyze  # doctest: +SKIP
         >>> result = analyze("sample_videos/bridge.mp4", "bridge")  # doctest: +SKIP
@@ -317,6 +378,9 @@ def analyze(
     options = options or AnalysisOptions()
     path = Path(path)
     spec = exercise if isinstance(exercise, ExerciseSpec) else load_spec(exercise)
+    for output in (options.save_landmarks, options.annotate_path):
+        if output is not None:
+            check_writable(output)  # before the work, not after it
     if path.suffix.lower() == ".npz":
         info, poses = _replayed_poses(path)
         analysed = len(poses)
@@ -324,8 +388,12 @@ def analyze(
     else:
         info, poses, analysed = _estimate_poses(path, spec, options, progress, estimator)
         backend_name = options.backend if options.model is None else f"tasks:{options.model.name}"
+    duration_s = recording_duration_s(poses)
+    if duration_s < MIN_DURATION_S:
+        raise _too_short(path, len(poses), duration_s)
     if options.save_landmarks is not None:
-        recorder = LandmarkRecorder(source_path=str(info.path), backend=backend_name)
+        source = reported_path(str(info.path), options.private)
+        recorder = LandmarkRecorder(source_path=source, backend=backend_name)
         for pose in poses:
             recorder.add(pose)
         recorder.save(options.save_landmarks)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
 
+from formcheck.bounds import INPUT
+from formcheck.errors import SourceError
 from formcheck.types import Frame
 
 
@@ -34,6 +36,29 @@ class SourceInfo:
     frame_count: int | None
     duration_s: float | None
     rotation_deg: int = 0
+
+
+def check_frame_size(name: str, width: int, height: int) -> None:
+    """Refuse frames too small to show a person or too big to decode in bounded memory
+    (:data:`formcheck.bounds.INPUT`).
+
+    Raises:
+        SourceError: with the size found and the limit (exit code 3).
+    """
+    side, pixels = INPUT["frame side"], INPUT["frame pixels"]
+    size = f"{width}x{height} pixels"
+    assert side.low is not None and side.high is not None and pixels.high is not None
+    if min(width, height) < side.low:
+        raise SourceError(
+            f"{name!r} is too small to analyse: {size}; formcheck needs at least "
+            f"{side.low:g} pixels on each side"
+        )
+    if max(width, height) > side.high or width * height > pixels.high:
+        raise SourceError(
+            f"{name!r} is too large to analyse: {size}; formcheck reads at most "
+            f"{side.high:g} pixels on a side and {pixels.high:g} pixels a frame (8K); "
+            "scale it down first"
+        )
 
 
 class LazyFrame(Protocol):
