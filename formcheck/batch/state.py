@@ -58,6 +58,7 @@ def settings_digest(spec: ExerciseSpec, options: AnalysisOptions, annotate: bool
         "smoothing": asdict(options.smoothing),
         "min_visibility": options.min_visibility,
         "sampling": options.sampling,
+        "private": options.private,
         "annotate": annotate,
     }
     text = json.dumps(settings, sort_keys=True, default=str)

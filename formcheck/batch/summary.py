@@ -3,9 +3,9 @@
 One row per recording: patient, program, exercise, reps good/total against the
 target, best hold against the target, faults, warnings, status or error, and the
 link to its report. Texts from file names, manifests, specs and reports are
-HTML-escaped in the index; in the CSV a text cell that a spreadsheet would run as
-a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR) gets a leading
-apostrophe.
+HTML-escaped in the index; in the CSV every cell holding a comma, quote, CR or LF
+is quoted, and a text cell that a spreadsheet would run as a formula (starting
+with ``=``, ``+``, ``-``, ``@``, tab or CR) gets a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 
 from formcheck.report import DISCLAIMER
 from formcheck.report.html import href, html_page
+from formcheck.safe_text import spreadsheet_cell
 
 CSV_COLUMNS: tuple[str, ...] = (
     "file",
@@ -37,7 +38,6 @@ CSV_COLUMNS: tuple[str, ...] = (
     "error",
     "report",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMERIC = frozenset({"reps_good", "reps_total", "hold_s", "hold_target_s"})
 
 
@@ -98,16 +98,15 @@ def csv_row(row: Mapping[str, Any]) -> dict[str, str]:
         "error": row.get("error") or "",
         "report": row.get("report") or "",
     }
-    return {
-        k: ("'" + v if k not in _NUMERIC and v.startswith(_FORMULA_START) else v)
-        for k, v in values.items()
-    }
+    return {k: v if k in _NUMERIC else spreadsheet_cell(v) for k, v in values.items()}
 
 
 def summary_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     """``summary.csv`` text for the rows."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    # CRLF line ends (RFC 4180): the csv module then quotes every cell holding a CR or
+    # LF (a file name may), so a spreadsheet never splits a row.
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(csv_row(row) for row in rows)
     return out.getvalue()

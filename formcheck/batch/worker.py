@@ -10,12 +10,12 @@ the videos it analyses, reset between videos (:func:`analyze_reusing_estimator`)
 
 from __future__ import annotations
 
-import tempfile
+import io
 import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,12 @@ from formcheck.batch.thumbnails import fault_thumbnails
 from formcheck.errors import FormcheckError, ModelError
 from formcheck.pipeline import Analysis, AnalysisOptions
 from formcheck.pose import PoseEstimator
+from formcheck.render.video import write_annotated
 from formcheck.report.contract import to_json
 from formcheck.report.csv_export import frames_csv
 from formcheck.report.html import ReportContext, render_report_html
 from formcheck.specs import ExerciseSpec
+from formcheck.types import Frame, PoseFrame
 
 AnalyzeFn = Callable[[Path, ExerciseSpec, AnalysisOptions], Analysis]
 
@@ -45,8 +47,9 @@ class VideoTask:
 
     Attributes:
         job: the recording, its labels and spec (``job.spec`` is not ``None``).
-        options: analysis options (``annotate_path`` is set by the worker).
-        annotate: also render the annotated MP4.
+        options: analysis options (``private`` also leaves the fault thumbnails and
+            the face landmarks out).
+        annotate: also render the annotated MP4 (in memory).
     """
 
     job: VideoJob
@@ -85,8 +88,35 @@ class VideoOutcome:
 _LOCAL = threading.local()
 
 
+class _LazyEstimator:
+    """An estimator whose pose model loads on first use: a video that cannot even be
+    opened (``analyze`` opens it before using the model) fails without loading one."""
+
+    def __init__(self, options: AnalysisOptions) -> None:
+        self._options = options
+        self._estimator: PoseEstimator | None = None
+        self.name = options.backend
+
+    def _loaded(self) -> PoseEstimator:
+        if self._estimator is None:
+            self._estimator = self._options.create_estimator()
+        return self._estimator
+
+    def process(self, frame: Frame) -> PoseFrame:
+        return self._loaded().process(frame)
+
+    def reset(self) -> None:
+        if self._estimator is not None:  # a model not loaded yet has nothing to forget
+            self._estimator.reset()
+
+    def close(self) -> None:
+        if self._estimator is not None:
+            self._estimator.close()
+
+
 def _worker_estimator(options: AnalysisOptions) -> PoseEstimator:
-    """This worker thread's estimator for the options' backend and model, created once.
+    """This worker thread's estimator for the options' backend and model, created once
+    (its model loaded when the first video needs it).
 
     ``pipeline.analyze`` resets it before each video (MediaPipe tracks the person
     from frame to frame; without a reset the next video would start from the
@@ -96,7 +126,7 @@ def _worker_estimator(options: AnalysisOptions) -> PoseEstimator:
     cache: dict[tuple[Any, ...], PoseEstimator] = _LOCAL.__dict__.setdefault("estimators", {})
     key = (options.backend, options.model, options.threads)
     if key not in cache:
-        cache[key] = options.create_estimator()
+        cache[key] = _LazyEstimator(options)
     return cache[key]
 
 
@@ -105,32 +135,45 @@ def analyze_reusing_estimator(path: Path, spec: ExerciseSpec, options: AnalysisO
     return pipeline.analyze(path, spec, options, estimator=_worker_estimator(options))
 
 
-def _render(task: VideoTask, analysis: Analysis, annotated: Path | None) -> dict[str, bytes]:
+def _annotated_mp4(job: VideoJob, analysis: Analysis) -> bytes:
+    """The annotated video, encoded in memory: no copy of the patient's video is ever
+    left on disk, even by a worker that is killed."""
+    buffer = io.BytesIO()
+    write_annotated(job.path, analysis, job.spec, buffer)
+    return buffer.getvalue()
+
+
+def _render(task: VideoTask, analysis: Analysis) -> dict[str, bytes]:
     job = task.job
     assert job.spec is not None
     session = analysis.session
-    thumbnails = fault_thumbnails(
-        job.path, analysis.report, job.spec, session.t_s, session.signals, analysis.smoothed
+    private = task.options.private
+    thumbnails = (
+        {}
+        if private
+        else fault_thumbnails(
+            job.path, analysis.report, job.spec, session.t_s, session.signals, analysis.smoothed
+        )
     )
-    video = annotated if annotated is not None and annotated.is_file() else None
     context = ReportContext(
         source=job.rel,
         patient=job.patient,
         program=job.program,
         json_href=REPORT_JSON,
         csv_href=FRAMES_CSV,
-        video_href=ANNOTATED_MP4 if video is not None else None,
+        video_href=ANNOTATED_MP4 if task.annotate else None,
     )
     html = render_report_html(
         analysis.report, job.spec, session.t_s, session.signals, context, thumbnails
     )
+    frames = frames_csv(analysis.smoothed, session.t_s, session.signals, face=not private)
     files = {
         REPORT_JSON: to_json(analysis.report).encode("utf-8"),
-        FRAMES_CSV: frames_csv(analysis.smoothed, session.t_s, session.signals).encode("utf-8"),
+        FRAMES_CSV: frames.encode("utf-8"),
         REPORT_HTML: html.encode("utf-8"),
     }
-    if video is not None:
-        files[ANNOTATED_MP4] = video.read_bytes()
+    if task.annotate:
+        files[ANNOTATED_MP4] = _annotated_mp4(job, analysis)
     return files
 
 
@@ -143,11 +186,8 @@ def run_task(task: VideoTask, analyze_fn: AnalyzeFn = analyze_reusing_estimator)
     outcome = VideoOutcome(task.job.rel)
     assert task.job.spec is not None
     try:
-        with tempfile.TemporaryDirectory(prefix="formcheck-batch-") as tmp:
-            annotated = Path(tmp) / ANNOTATED_MP4 if task.annotate else None
-            options = replace(task.options, annotate_path=annotated)
-            analysis = analyze_fn(task.job.path, task.job.spec, options)
-            outcome.files = _render(task, analysis, annotated)
+        analysis = analyze_fn(task.job.path, task.job.spec, task.options)
+        outcome.files = _render(task, analysis)
         outcome.summary = summarize(analysis.report)
         outcome.frames = len(analysis.poses)
     except FormcheckError as error:

@@ -4,7 +4,7 @@ Plots are inline SVG (:mod:`formcheck.report.plots`), fault thumbnails are base6
 JPEG ``data:`` URLs, the style sheet is inline; the only links are relative ones
 to sibling files (the JSON report, the per-frame CSV, the annotated video).
 Every text that comes from a file name, a manifest, a spec or a report is
-HTML-escaped.
+HTML-escaped, and a Content-Security-Policy forbids scripts and outside requests.
 """
 
 from __future__ import annotations
@@ -61,10 +61,19 @@ class ReportContext:
     video_href: str | None = None
 
 
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; media-src 'self' file:; "
+    "base-uri 'none'; form-action 'none'"
+)
+"""No script, no request anywhere: inline style, ``data:`` thumbnails and the sibling
+annotated video only, even if some text slipped through unescaped."""
+
+
 def html_page(title: str, body: str) -> str:
     """A complete HTML document with the report style sheet; ``title`` is escaped."""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
         f"<body>{body}</body></html>\n"
