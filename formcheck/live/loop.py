@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from formcheck.engine import Event
+from formcheck.errors import OutputError
 from formcheck.filters import StreamingSmoother
 from formcheck.live.capture import Captured, Clock, LatestFrameReader
 from formcheck.live.guidance import Placement, PlacementJudge
@@ -310,7 +311,10 @@ class LiveLoop:
         path = None
         if self._out_dir is not None:
             name = f"{plan.exercise_index + 1:02d}-{plan.spec.id}-set{plan.set_number}.json"
-            path = write_report(report, self._out_dir / name)
+            try:
+                path = write_report(report, self._out_dir / name)
+            except OutputError as error:  # the set cannot be redone: keep it in memory
+                self._say(f"error: {error}; the set stays in the summary")
         self.sets.append(SavedSet(report, path))
 
     def _speak_events(self, events: list[Event], placement: Placement) -> None:

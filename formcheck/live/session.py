@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import platformdirs
 
 from formcheck.atomic import write_text_atomic
+from formcheck.errors import OutputError
 from formcheck.live.capture import LatestFrameReader
 from formcheck.live.loop import LiveLoop, LiveResult
 from formcheck.live.program_runner import ProgramRunner
 from formcheck.live.report import summary_lines
 from formcheck.live.speech import create_speaker
 from formcheck.live.window import Window, display_available, notice_image
+from formcheck.pipeline import reported_path
 from formcheck.pose import create_estimator
 from formcheck.render.video import VideoWriter
 from formcheck.report import DISCLAIMER
@@ -43,6 +45,7 @@ class LiveOptions:
         save_video: also write the annotated video (off by default, for privacy).
         backend: pose backend (``"tasks"`` or ``"legacy"``).
         model: a ``.task`` model for the Tasks backend.
+        private: reports keep the ``source`` file's name without its folder.
     """
 
     camera: int = 0
@@ -54,12 +57,35 @@ class LiveOptions:
     save_video: bool = False
     backend: str = "tasks"
     model: Path | None = None
+    private: bool = False
+
+
+_MAX_SAME_SECOND = 1000
 
 
 def default_out_dir(now: float | None = None) -> Path:
-    """A new per-session folder: ``<user data dir>/sessions/<local date-time>``."""
+    """A new, empty per-session folder: ``<user data dir>/sessions/<local date-time>``.
+
+    The folder is created here, exclusively: a second session started in the same
+    second gets ``<date-time>-2`` (then ``-3``...), never the first one's folder.
+
+    Raises:
+        OutputError: the folder cannot be created.
+    """
     stamp = time.strftime("%Y-%m-%d_%H-%M-%S", time.localtime(now))
-    return Path(platformdirs.user_data_dir("formcheck")) / "sessions" / stamp
+    sessions = Path(platformdirs.user_data_dir("formcheck")) / "sessions"
+    try:
+        sessions.mkdir(parents=True, exist_ok=True)
+        for n in range(1, _MAX_SAME_SECOND + 1):
+            folder = sessions / (stamp if n == 1 else f"{stamp}-{n}")
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                continue
+            return folder
+    except OSError as error:
+        raise OutputError(f"cannot create a session folder in {str(sessions)!r}: {error}") from None
+    raise OutputError(f"{_MAX_SAME_SECOND} sessions started at {stamp}: none created")
 
 
 def safety_notice(specs: Sequence[ExerciseSpec]) -> list[str]:
@@ -111,6 +137,8 @@ def run_live(
     try:
         with _open_source(options) as source:
             info = source.info
+            if options.private:
+                info = replace(info, path=reported_path(info.path, private=True))
             estimator = create_estimator(options.backend, model=options.model)
             try:
                 if options.save_video:
@@ -147,7 +175,10 @@ def run_live(
             window.close()
         if video is not None:
             video.close()
-    write_text_atomic(out_dir / "session.json", _session_json(result))
+    try:
+        write_text_atomic(out_dir / "session.json", _session_json(result))
+    except OutputError as error:  # the session cannot be redone: its summary still shows
+        say(f"error: {error}")
     return result, out_dir
 
 
