@@ -14,11 +14,20 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from formcheck import __version__
+from formcheck.atomic import writable_folder
+from formcheck.bounds import cli_type
 from formcheck.errors import FormcheckError
+from formcheck.safe_text import for_terminal
 
 EXIT_INTERRUPTED = 130
+
+
+def _say(text: str, file: TextIO | None = None) -> None:
+    """Print text that may hold file names or spec texts: control characters escaped."""
+    print(for_terminal(text), file=file or sys.stdout)
 
 
 def _progress_printer(label: str):
@@ -30,7 +39,7 @@ def _progress_printer(label: str):
         if done % 10 and done != total:
             return
         of = f"/{total}" if total else ""
-        sys.stderr.write(f"\r{label}: frame {done}{of}")
+        sys.stderr.write(f"\r{for_terminal(label)}: frame {done}{of}")
         if total and done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -73,7 +82,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from formcheck.report import write_report
 
     video = Path(args.video)
-    out_dir = Path(args.out)
+    out_dir = writable_folder(args.out)  # before the work, which a failed write would lose
     stem = video.stem
     options = _analysis_options(
         args,
@@ -81,16 +90,19 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         annotate_path=out_dir / f"{stem}.annotated.mp4" if args.annotate else None,
     )
     analysis = analyze(video, args.exercise, options, progress=_progress_printer(video.name))
-    report_path = write_report(analysis.report, out_dir / f"{stem}.{args.exercise}.json")
+    # The results are shown before the report is written: a write that fails anyway
+    # (a full disk) loses no result.
     if args.json:
         from formcheck.report.contract import to_json
 
         sys.stdout.write(to_json(analysis.report))
     else:
-        print("\n".join(_summary_lines(analysis.report)))
-        print(f"Report: {report_path}")
+        _say("\n".join(_summary_lines(analysis.report)))
+    report_path = write_report(analysis.report, out_dir / f"{stem}.{args.exercise}.json")
+    if not args.json:
+        _say(f"Report: {report_path}")
         if options.annotate_path:
-            print(f"Annotated video: {options.annotate_path}")
+            _say(f"Annotated video: {options.annotate_path}")
     return 0
 
 
@@ -105,10 +117,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         stderr_progress,
     )
 
-    if args.workers is not None and args.workers < 1:
-        print("formcheck batch: error: --workers must be at least 1", file=sys.stderr)
-        return 2
-    input_dir, out_dir = Path(args.input_dir), Path(args.out)
+    input_dir, out_dir = Path(args.input_dir), writable_folder(args.out)
     jobs = plan_jobs(
         input_dir,
         out_dir,
@@ -131,9 +140,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         for s in ("ok", "unchanged", "failed", "not run")
         if result.count(s)
     )
-    print(f"{len(result.rows)} videos: {counts}. Overview: {out_dir / 'index.html'}")
+    _say(f"{len(result.rows)} videos: {counts}. Overview: {out_dir / 'index.html'}")
     if result.interrupted:
-        print("formcheck: interrupted; run the same command again to finish", file=sys.stderr)
+        _say("formcheck: interrupted; run the same command again to finish", sys.stderr)
     return result.exit_code
 
 
@@ -142,19 +151,19 @@ def _cmd_specs(args: argparse.Namespace) -> int:
 
     if args.specs_command == "list":
         for spec in list_specs():
-            print(f"{spec.id:24s} {spec.kind:17s} {spec.view:6s} {spec.title}")
+            _say(f"{spec.id:24s} {spec.kind:17s} {spec.view:6s} {spec.title}")
         return 0
     if args.specs_command == "show":
         spec = load_spec(args.id)
-        print(json.dumps(dataclasses.asdict(spec), indent=2))
+        _say(json.dumps(dataclasses.asdict(spec), indent=2))
         return 0
     failed = 0
     for name in args.files:
         try:
             spec = validate_spec_file(Path(name))
-            print(f"{name}: ok ({spec.id})")
+            _say(f"{name}: ok ({spec.id})")
         except FormcheckError as err:
-            print(f"{name}: {err}", file=sys.stderr)
+            _say(f"{name}: {err}", sys.stderr)
             failed += 1
     return 2 if failed else 0
 
@@ -169,15 +178,16 @@ def _cmd_live(args: argparse.Namespace) -> int:
         camera=args.camera,
         source=Path(args.source) if args.source else None,
         realtime=args.realtime,
-        out_dir=Path(args.out) if args.out else None,
+        out_dir=writable_folder(args.out) if args.out else None,
         mute=args.mute,
         window=not args.no_window,
         save_video=args.save_video,
         backend=args.backend,
         model=Path(args.model) if args.model else None,
+        private=args.private,
     )
-    result, out_dir = run_live(specs, options)
-    print("\n".join(session_summary(result, out_dir)))
+    result, out_dir = run_live(specs, options, say=_say)
+    _say("\n".join(session_summary(result, out_dir)))
     if result.end_reason == "source_failed":
         return SourceError.exit_code
     return EXIT_INTERRUPTED if result.end_reason == "interrupted" else 0
@@ -192,7 +202,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         return 2
     for video in videos:
         if not video.is_file():
-            print(f"formcheck: error: cannot open {str(video)!r}: no such file", file=sys.stderr)
+            _say(f"formcheck: error: cannot open {str(video)!r}: no such file", sys.stderr)
             return 3
     results = run_benchmark(
         videos,
@@ -204,8 +214,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     )
     command = "formcheck bench " + " ".join(sys.argv[2:])
     json_path, md_path = write_results(results, Path(args.out), command.strip())
-    print(md_path.read_text(encoding="utf-8"))
-    print(f"Results: {json_path}, {md_path}")
+    _say(md_path.read_text(encoding="utf-8"))
+    _say(f"Results: {json_path}, {md_path}")
     return 0
 
 
@@ -219,27 +229,21 @@ def _add_backend_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="a .task pose model file for the tasks backend")
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def _add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``analyze`` and ``batch`` (one AnalysisOptions field each)."""
     _add_backend_arguments(parser)
     parser.add_argument(
         "--threads",
-        type=_positive_int,
+        type=cli_type("--threads"),
         help="pose-model inference threads per video (default: every core for analyze, "
-        "the cores shared out between the workers for batch); results do not depend on it",
+        "the cores shared out between the workers for batch; at most the cores this "
+        "process may use); results do not depend on it",
     )
     parser.add_argument(
         "--cutoff-hz",
-        type=float,
+        type=cli_type("--cutoff-hz"),
         default=4.0,
-        help="low-pass cut-off of the offline smoother (default: %(default)s Hz)",
+        help="low-pass cut-off of the offline smoother, 0.1 to 60 Hz (default: %(default)s Hz)",
     )
     parser.add_argument("--no-smoothing", action="store_true", help="analyse raw landmarks")
     parser.add_argument(
@@ -250,6 +254,17 @@ def _add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
         "exercise's thresholds need it, interpolating the rest (adaptive: about half the "
         "frames; experimental: its counts differed from full rate on 8 of 124 benchmark "
         "clips, see benchmarks/results/sampling_equivalence.md)",
+    )
+    _add_private_argument(parser)
+
+
+def _add_private_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--private",
+        action="store_true",
+        help="leave out what identifies the patient: reports keep the input's file name "
+        "without its folder; batch reports have no fault thumbnails and frames.csv no "
+        "face landmarks",
     )
 
 
@@ -263,8 +278,18 @@ def _analysis_options(args: argparse.Namespace, **extra):
         smoothing=ButterworthConfig(cutoff_hz=args.cutoff_hz, enabled=not args.no_smoothing),
         sampling=args.sampling,
         threads=args.threads,
+        private=args.private,
         **extra,
     )
+
+
+def _scheduler(text: str) -> str:
+    from formcheck.batch.executors import SchedulerError, scheduler_address
+
+    try:
+        return scheduler_address(text)
+    except SchedulerError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -323,14 +348,15 @@ See docs/batch.md.""",
     source.add_argument("--manifest", metavar="FILE", help="CSV: file,exercise,patient[,program]")
     batch.add_argument(
         "--workers",
-        type=int,
+        type=cli_type("--workers"),
         metavar="N",
-        help="parallel worker processes, one pose model each (default: the CPU cores "
-        "this process may use)",
+        help="parallel worker processes, one pose model each (default and maximum: the "
+        "CPU cores this process may use)",
     )
     batch.add_argument("--annotate", action="store_true", help="also write annotated MP4s")
     batch.add_argument(
         "--scheduler",
+        type=_scheduler,
         metavar="tcp://HOST:PORT",
         help="run on this Dask scheduler instead of local processes (needs "
         "formcheck[distributed]; workers must see INPUT_DIR at the same path)",
@@ -346,7 +372,7 @@ See docs/batch.md.""",
     live.add_argument("--program", metavar="FILE", help="a patient's program file (.toml)")
     live_input = live.add_mutually_exclusive_group()
     live_input.add_argument(
-        "--camera", type=int, default=0, help="webcam index (default: %(default)s)"
+        "--camera", type=cli_type("--camera"), default=0, help="webcam index (default: %(default)s)"
     )
     live_input.add_argument("--source", metavar="FILE", help="a video file instead of a camera")
     live.add_argument(
@@ -364,6 +390,7 @@ See docs/batch.md.""",
         action="store_true",
         help="also save the annotated video (not stored by default, for privacy)",
     )
+    _add_private_argument(live)
     _add_backend_arguments(live)
     live.set_defaults(func=_cmd_live)
 
@@ -388,10 +415,15 @@ See docs/batch.md.""",
     bench.add_argument(
         "--resolution",
         action="append",
-        type=int,
+        type=cli_type("--resolution"),
         help="input heights to compare (default: 480 720 1080)",
     )
-    bench.add_argument("--max-frames", type=int, default=300, help="frames per video after warm-up")
+    bench.add_argument(
+        "--max-frames",
+        type=cli_type("--max-frames"),
+        default=300,
+        help="frames per video after warm-up",
+    )
     bench.add_argument(
         "--out",
         default="benchmarks/results/latency",
@@ -410,10 +442,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except FormcheckError as err:
-        print(f"formcheck: error: {err}", file=sys.stderr)
+        _say(f"formcheck: error: {err}", sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
-        print("formcheck: interrupted", file=sys.stderr)
+        _say("formcheck: interrupted", sys.stderr)
         return EXIT_INTERRUPTED
 
 
