@@ -1,9 +1,11 @@
 """The ``formcheck`` command: a thin layer over the library API.
 
 Exit codes (also in the README): 0 success; 1 internal error (a bug); 2 bad
-usage or an invalid spec/program file; 3 an input that cannot be read; 4 a pose
-model that cannot be loaded; 5 a batch finished with some inputs failed;
-130 interrupted.
+usage (a value out of range, an output that cannot be written) or an invalid
+spec/program file; 3 an input that cannot be read or analysed; 4 a pose model
+that cannot be loaded; 5 a batch finished with some inputs failed; 130
+interrupted. Every value has its limits in ``formcheck.bounds``; text from file
+names and specs is printed with its control characters escaped.
 """
 
 from __future__ import annotations
@@ -163,7 +165,7 @@ def _cmd_specs(args: argparse.Namespace) -> int:
             spec = validate_spec_file(Path(name))
             _say(f"{name}: ok ({spec.id})")
         except FormcheckError as err:
-            _say(f"{name}: {err}", sys.stderr)
+            _say(f"{name}: error: {str(err).removeprefix(f'{name}: ')}", sys.stderr)
             failed += 1
     return 2 if failed else 0
 
@@ -336,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
   the file name     <patient>__<exercise>__<anything>.<ext>, e.g. p017__bridge__week3.mp4
 
 A rerun skips videos whose content and settings are unchanged; failed videos are
-retried. Ctrl-C stops cleanly: finished reports are kept, rerun to finish.
+retried. Ctrl-C or SIGTERM stops cleanly: finished reports are kept, rerun to finish.
 Exit codes: 0 all analysed, 5 some failed (listed in the overview), 2 bad usage,
 3 INPUT_DIR missing or without videos, 4 pose model unusable, 130 interrupted.
 See docs/batch.md.""",

@@ -45,19 +45,18 @@ def check_frame_size(name: str, width: int, height: int) -> None:
     Raises:
         SourceError: with the size found and the limit (exit code 3).
     """
-    side, pixels = INPUT["frame side"], INPUT["frame pixels"]
+    low, high = int(INPUT["frame side"].low or 0), int(INPUT["frame side"].high or 0)
+    most = int(INPUT["frame pixels"].high or 0)
     size = f"{width}x{height} pixels"
-    assert side.low is not None and side.high is not None and pixels.high is not None
-    if min(width, height) < side.low:
+    if min(width, height) < low:
         raise SourceError(
             f"{name!r} is too small to analyse: {size}; formcheck needs at least "
-            f"{side.low:g} pixels on each side"
+            f"{low} pixels on each side"
         )
-    if max(width, height) > side.high or width * height > pixels.high:
+    if max(width, height) > high or width * height > most:
         raise SourceError(
             f"{name!r} is too large to analyse: {size}; formcheck reads at most "
-            f"{side.high:g} pixels on a side and {pixels.high:g} pixels a frame (8K); "
-            "scale it down first"
+            f"{high} pixels on a side and {most} pixels a frame (8K): scale it down first"
         )
 
 

@@ -23,9 +23,9 @@ def _read_rgb(path: Path) -> np.ndarray:
     try:
         bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     except cv2.error:  # OpenCV refuses images above OPENCV_IO_MAX_IMAGE_PIXELS
-        max_pixels = INPUT["frame pixels"].high
+        most = int(INPUT["frame pixels"].high or 0)
         raise SourceError(
-            f"image {str(path)!r} is too large to analyse: more than {max_pixels:g} pixels (8K)"
+            f"image {str(path)!r} is too large to analyse: more than {most} pixels (8K)"
         ) from None
     if bgr is None:
         raise SourceError(f"cannot read image {str(path)!r}: not a readable image file")
