@@ -360,3 +360,40 @@ def data_depth(data: object) -> int:
         deepest = max(deepest, depth + 1)
         stack.extend((child, depth + 1) for child in children)
     return deepest
+
+
+# ------------------------------------------------------------------ the docs' table
+def _limit(bound: Bound) -> str:
+    parts = []
+    if bound.low is not None or bound.high is not None or bound.cores:
+        parts.append(bound.describe())
+    if bound.chars is not None:
+        parts.append(f"≤ {bound.chars} characters")
+    if bound.items is not None:
+        parts.append(f"≤ {bound.items} entries")
+    return "; ".join(parts)
+
+
+def _rows(bounds: dict[str, Bound]) -> list[str]:
+    return [f"| `{name}` | {_limit(bound)} | {bound.why} |" for name, bound in bounds.items()]
+
+
+def markdown_table() -> str:
+    """The tables of ``docs/bounds.md`` (a test checks that the file holds them)."""
+    head = ["| value | allowed | why |", "|---|---|---|"]
+    spec = {k: b for k, b in SPEC_FIELDS.items() if not k.startswith(("Program", "ProgramEntry"))}
+    program = {k: b for k, b in SPEC_FIELDS.items() if k not in spec}
+    files = [
+        f"| spec or program file | ≤ {SPEC_FILE.max_bytes} bytes of UTF-8; tables and arrays "
+        f"nested ≤ {SPEC_FILE.max_depth} deep | parsed whole, recursively |",
+        f"| manifest | ≤ {MANIFEST_FILE.max_bytes} bytes of UTF-8; ≤ {MANIFEST_FILE.max_rows} "
+        f"rows; cells {_limit(MANIFEST_CELL)} | read whole |",
+    ]
+    sections = [
+        ("Command line", _rows(CLI)),
+        ("Spec fields (`Class.field`)", _rows(spec)),
+        ("Program fields", _rows(program)),
+        ("Files", files),
+        ("Input video or image folder", _rows(INPUT)),
+    ]
+    return "\n\n".join(f"### {title}\n\n" + "\n".join(head + rows) for title, rows in sections)
