@@ -15,7 +15,12 @@ from formcheck.batch.summary import index_html
 from formcheck.batch.thumbnails import jpeg_thumbnail, worst_frame
 from formcheck.engine import analyze_poses
 from formcheck.report.csv_export import frames_csv
-from formcheck.report.html import ReportContext, render_report_html
+from formcheck.report.html import (
+    CONTENT_SECURITY_POLICY,
+    ReportContext,
+    html_page,
+    render_report_html,
+)
 from formcheck.report.plots import Span, Threshold, line_plot_svg, nice_ticks
 from formcheck.specs import load_spec
 from formcheck.synth.clip import make_clip, pose_frames
@@ -133,6 +138,9 @@ def test_report_html_content_and_escaping(bridge) -> None:
     assert report["limitations"] in html and report["disclaimer"] in html
     assert '<video controls preload="metadata" width="640" src="annotated.mp4">' in html
     assert "<td>backbend</td>" in html and "°" in html
+    assert f'content="{CONTENT_SECURITY_POLICY}"' in html
+    policy = CONTENT_SECURITY_POLICY
+    assert "default-src 'none'" in policy and "script" not in policy
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from a network
 
 
@@ -182,12 +190,17 @@ def _pixels(png: Path) -> np.ndarray:
     return image[:, :, ::-1]  # RGB
 
 
-def test_chromium_harness_sees_console_errors(tmp_path: Path) -> None:
-    """The console check below would catch a script error (it is not vacuous)."""
+def test_chromium_harness_sees_console_errors_and_the_policy_stops_scripts(tmp_path: Path):
+    """The console check below would catch a script error (it is not vacuous), and a
+    script that slipped into a formcheck page would not run (its Content-Security-Policy)."""
+    script = "<p>x</p><script>throw new Error('kaboom')</script>"
     page = tmp_path / "bad.html"
-    page.write_text("<p>x</p><script>throw new Error('kaboom')</script>")
+    page.write_text(script)
     log = screenshot(page, tmp_path / "bad.png", tmp_path / "profile")
     assert "Uncaught Error: kaboom" in log
+    page.write_text(html_page("injected", script))
+    log = screenshot(page, tmp_path / "bad.png", tmp_path / "profile")
+    assert "kaboom" not in log and "Content Security Policy" in log
 
 
 def test_report_and_index_render_in_chromium(bridge, tmp_path: Path) -> None:
