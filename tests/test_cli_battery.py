@@ -160,6 +160,28 @@ def assert_one_line_error(err: str, message: str) -> None:
 
 Case = tuple[str, Callable[[Path], list[str]], int, str]
 
+
+def validate(d: Path, content: str | bytes, name: str = "s.toml") -> list[str]:
+    return ["specs", "validate", str(write(d / name, content))]
+
+
+def live_program(d: Path, content: str | bytes) -> list[str]:
+    return ["live", "--program", str(write(d / "p.toml", content))]
+
+
+def batch(d: Path, *extra: str) -> list[str]:
+    return ["batch", str(d), "--out", str(d / "o"), *extra]
+
+
+def manifest(d: Path, content: str | bytes) -> list[str]:
+    return batch(d, "--manifest", str(write(d / "m.csv", content)))
+
+
+MANIFEST = "file,exercise,patient,program\n"
+LATIN_1_PROGRAM = program("# caf\xe9").encode("latin-1")
+NOT_UTF8 = "not UTF-8"
+TOO_DEEP = "nested more than 16 deep"
+
 CASES: list[Case] = [
     # analyze: inputs
     ("missing", lambda d: analyze(d, d / "missing.mp4"), 3, "no such file"),
@@ -169,38 +191,13 @@ CASES: list[Case] = [
     ("one-frame", lambda d: analyze(d, video(d / "v.mp4", frames=1)), 3, "too short"),
     ("2x2-pixels", lambda d: analyze(d, video(d / "v.mp4", 3, 2, 2)), 3, "too small"),
     ("half-second", lambda d: analyze(d, landmarks(d / "l.npz", 5)), 3, "too short"),
-    (
-        "ansi-in-name",
-        lambda d: analyze(d, d / "x\x1b[2J\x1b[31m\r.mp4"),
-        3,
-        "x\\x1b[2J\\x1b[31m\\r.mp4",
-    ),
+    ("ansi-in-name", lambda d: analyze(d, d / "x\x1b[2J\r.mp4"), 3, "x\\x1b[2J\\r.mp4"),
     ("non-utf8-name", lambda d: analyze(d, os.fsdecode(bytes(d) + b"/caf\xe9.mp4")), 3, "caf"),
     # analyze: outputs and values
-    (
-        "out-is-a-file",
-        lambda d: [*analyze(d, "v.mp4"), "--out", str(write(d / "f", "x"))],
-        2,
-        "is a file, not a folder",
-    ),
-    (
-        "out-under-proc",
-        lambda d: [*analyze(d, "v.mp4"), "--out", "/proc/formcheck"],
-        2,
-        "cannot write to '/proc/formcheck'",
-    ),
-    (
-        "landmarks-to-a-folder",
-        lambda d: analyze(d, video(d / "v.mp4"), "--save-landmarks", str(d)),
-        2,
-        "it is a folder",
-    ),
-    (
-        "landmarks-under-proc",
-        lambda d: analyze(d, video(d / "v.mp4"), "--save-landmarks", "/proc/x/l.npz"),
-        2,
-        "cannot write '/proc/x/l.npz'",
-    ),
+    ("out-is-a-file", lambda d: analyze(d, "v", "--out", str(write(d / "f", "x"))), 2, "is a file"),
+    ("out-under-proc", lambda d: analyze(d, "v", "--out", "/proc/fc"), 2, "write to '/proc/fc'"),
+    ("landmarks-to-folder", lambda d: analyze(d, "v", "--save-landmarks", str(d)), 2, "a folder"),
+    ("landmarks-in-proc", lambda d: analyze(d, "v", "--save-landmarks", "/proc/l"), 2, "/proc/l"),
     *[
         (f"cutoff-{v}", lambda d, v=v: analyze(d, "v.mp4", f"--cutoff-hz={v}"), 2, "--cutoff-hz")
         for v in ("0", "-1", "nan", "inf", "1e400", "61")
@@ -211,119 +208,41 @@ CASES: list[Case] = [
     ],
     ("unknown-exercise", lambda d: analyze(d, video(d / "v.mp4"), "-e", "juggling"), 2, "juggling"),
     # specs validate
-    (
-        "spec-latin-1",
-        lambda d: [
-            "specs",
-            "validate",
-            str(write(d / "s.toml", BRIDGE.replace("Bridge", "Brücke").encode("latin-1"))),
-        ],
-        2,
-        "not UTF-8",
-    ),
-    (
-        "spec-utf-16",
-        lambda d: ["specs", "validate", str(write(d / "s.toml", BRIDGE.encode("utf-16")))],
-        2,
-        "UTF-16",
-    ),
-    (
-        "spec-random-bytes",
-        lambda d: [
-            "specs",
-            "validate",
-            str(write(d / "s.toml", np.random.default_rng(0).bytes(3000))),
-        ],
-        2,
-        "not UTF-8",
-    ),
-    (
-        "spec-deep-arrays",
-        lambda d: ["specs", "validate", str(write(d / "s.toml", DEEP_ARRAYS))],
-        2,
-        "nested more than 16 deep",
-    ),
-    (
-        "spec-deep-tables",
-        lambda d: ["specs", "validate", str(write(d / "s.toml", DEEP_TABLES))],
-        2,
-        "nested more than 16 deep",
-    ),
-    (
-        "spec-deep-dotted-keys",
-        lambda d: ["specs", "validate", str(write(d / "s.toml", DEEP_KEYS))],
-        2,
-        "nested more than 16 deep",
-    ),
-    (
-        "spec-2-mb",
-        lambda d: ["specs", "validate", str(write(d / "s.toml", "# x\n" * 600_000))],
-        2,
-        "bytes are read",
-    ),
+    ("spec-latin-1", lambda d: validate(d, "# Brücke\n".encode("latin-1")), 2, NOT_UTF8),
+    ("spec-utf-16", lambda d: validate(d, BRIDGE.encode("utf-16")), 2, "UTF-16"),
+    ("spec-random-bytes", lambda d: validate(d, np.random.default_rng(0).bytes(3000)), 2, NOT_UTF8),
+    ("spec-deep-arrays", lambda d: validate(d, DEEP_ARRAYS), 2, TOO_DEEP),
+    ("spec-deep-tables", lambda d: validate(d, DEEP_TABLES), 2, TOO_DEEP),
+    ("spec-deep-dotted-keys", lambda d: validate(d, DEEP_KEYS), 2, TOO_DEEP),
+    ("spec-2-mb", lambda d: validate(d, "# x\n" * 600_000), 2, "bytes are read"),
     (
         "spec-1e9-sets",
-        lambda d: [
-            "specs",
-            "validate",
-            str(write(d / "bridge.toml", BRIDGE.replace("sets = 2", "sets = 1000000000"))),
-        ],
+        lambda d: validate(d, BRIDGE.replace("sets = 2", "sets = 1000000000"), "bridge.toml"),
         2,
         "targets.sets: 1000000000 is out of range",
     ),
     (
         "spec-nan-hold",
-        lambda d: [
-            "specs",
-            "validate",
-            str(write(d / "bridge.toml", BRIDGE.replace("peak_hold_s = 2.0", "peak_hold_s = nan"))),
-        ],
+        lambda d: validate(d, BRIDGE.replace("hold_s = 2.0", "hold_s = nan"), "bridge.toml"),
         2,
         "reps.peak_hold_s",
     ),
     # live: refused before a camera or a model is opened
     (
         "program-1e26-sets",
-        lambda d: [
-            "live",
-            "--program",
-            str(write(d / "p.toml", program("sets = 99999999999999999999999999"))),
-        ],
+        lambda d: live_program(d, program("sets = 99999999999999999999999999")),
         2,
         "exercises[0].sets",
     ),
-    (
-        "program-latin-1",
-        lambda d: [
-            "live",
-            "--program",
-            str(write(d / "p.toml", program("# caf\xe9").encode("latin-1"))),
-        ],
-        2,
-        "not UTF-8",
-    ),
-    (
-        "program-deep",
-        lambda d: ["live", "--program", str(write(d / "p.toml", program(DEEP_ARRAYS)))],
-        2,
-        "nested more than 16 deep",
-    ),
+    ("program-latin-1", lambda d: live_program(d, LATIN_1_PROGRAM), 2, NOT_UTF8),
+    ("program-deep", lambda d: live_program(d, program(DEEP_ARRAYS)), 2, TOO_DEEP),
     (
         "program-spec-file-outside",
-        lambda d: [
-            "live",
-            "--program",
-            str(write(d / "p.toml", program('spec_file = "../../etc/bridge.toml"'))),
-        ],
+        lambda d: live_program(d, program('spec_file = "../../etc/bridge.toml"')),
         2,
         "not in the program's folder",
     ),
-    (
-        "program-51-exercises",
-        lambda d: ["live", "--program", str(write(d / "p.toml", program("") * 51))],
-        2,
-        "at most 50",
-    ),
+    ("program-51-exercises", lambda d: live_program(d, program("") * 51), 2, "at most 50"),
     (
         "live-out-is-a-file",
         lambda d: ["live", "-e", "bridge", "--out", str(write(d / "f", "x"))],
@@ -332,101 +251,31 @@ CASES: list[Case] = [
     ),
     ("live-camera--1", lambda d: ["live", "-e", "bridge", "--camera=-1"], 2, "--camera"),
     # batch
-    (
-        "batch-out-is-a-file",
-        lambda d: ["batch", str(d), "--out", str(write(d / "f", "x"))],
-        2,
-        "is a file, not a folder",
-    ),
-    (
-        "batch-out-under-proc",
-        lambda d: ["batch", str(d), "--out", "/proc/x"],
-        2,
-        "cannot write to '/proc/x'",
-    ),
-    (
-        "scheduler-not-a-url",
-        lambda d: ["batch", str(d), "--out", "o", "--scheduler", "notaurl"],
-        2,
-        "not a Dask scheduler address",
-    ),
-    (
-        "scheduler-port-0",
-        lambda d: ["batch", str(d), "--out", "o", "--scheduler", "tcp://h:0"],
-        2,
-        "port must be",
-    ),
-    ("workers-0", lambda d: ["batch", str(d), "--out", "o", "--workers", "0"], 2, "--workers"),
-    (
-        "batch-cutoff-nan",
-        lambda d: ["batch", str(d), "--out", "o", "--cutoff-hz", "nan"],
-        2,
-        "--cutoff-hz",
-    ),
+    ("batch-out-is-a-file", lambda d: batch(d, "--out", str(write(d / "f", "x"))), 2, "is a file"),
+    ("batch-out-under-proc", lambda d: batch(d, "--out", "/proc/x"), 2, "write to '/proc/x'"),
+    ("scheduler-not-a-url", lambda d: batch(d, "--scheduler", "notaurl"), 2, "not a Dask"),
+    ("scheduler-port-0", lambda d: batch(d, "--scheduler", "tcp://h:0"), 2, "port must be"),
+    ("workers-0", lambda d: batch(d, "--workers", "0"), 2, "--workers"),
+    ("batch-cutoff-nan", lambda d: batch(d, "--cutoff-hz", "nan"), 2, "--cutoff-hz"),
     (
         "manifest-latin-1",
-        lambda d: [
-            "batch",
-            str(d),
-            "--out",
-            str(d / "o"),
-            "--manifest",
-            str(
-                write(d / "m.csv", "file,exercise,patient\nv.mp4,bridge,Zo\xeb\n".encode("latin-1"))
-            ),
-        ],
+        lambda d: manifest(d, b"file,exercise,patient\nv,b,Zo\xeb\n"),
         2,
-        "not UTF-8",
+        NOT_UTF8,
     ),
     (
         "manifest-program-latin-1",
-        lambda d: (
-            [
-                "batch",
-                str(d),
-                "--out",
-                str(d / "o"),
-                "--manifest",
-                str(write(d / "m.csv", "file,exercise,patient,program\nv.mp4,bridge,p,p.toml\n")),
-            ]
-            if write(d / "p.toml", program("# caf\xe9").encode("latin-1"))
-            else []
-        ),
+        lambda d: manifest(d, f"{MANIFEST}v,bridge,p,{write(d / 'p.toml', LATIN_1_PROGRAM).name}"),
         2,
-        "not UTF-8",
+        NOT_UTF8,
     ),
     (
         "manifest-100001-rows",
-        lambda d: [
-            "batch",
-            str(d),
-            "--out",
-            str(d / "o"),
-            "--manifest",
-            str(
-                write(
-                    d / "m.csv",
-                    "file,exercise,patient\n"
-                    + "".join(f"v{i}.mp4,bridge,p\n" for i in range(100_001)),
-                )
-            ),
-        ],
+        lambda d: manifest(d, MANIFEST + "".join(f"v{i}.mp4,bridge,p,\n" for i in range(100_001))),
         2,
         "more than 100000 rows",
     ),
-    (
-        "manifest-huge-cell",
-        lambda d: [
-            "batch",
-            str(d),
-            "--out",
-            str(d / "o"),
-            "--manifest",
-            str(write(d / "m.csv", "file,exercise,patient\nv.mp4,bridge," + "p" * 5000 + "\n")),
-        ],
-        2,
-        "column 'patient'",
-    ),
+    ("manifest-huge-cell", lambda d: manifest(d, f"{MANIFEST}v,b,{'p' * 5000},\n"), 2, "'patient'"),
 ]
 
 
