@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from formcheck import __version__
-from formcheck.atomic import writable_folder
+from formcheck.atomic import check_writable, writable_folder
 from formcheck.bounds import cli_type
 from formcheck.errors import FormcheckError
 from formcheck.safe_text import for_terminal
@@ -206,6 +206,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         if not video.is_file():
             _say(f"formcheck: error: cannot open {str(video)!r}: no such file", sys.stderr)
             return 3
+    for suffix in (".json", ".md"):
+        check_writable(Path(args.out).with_suffix(suffix))  # before minutes of timing
     results = run_benchmark(
         videos,
         args.exercise,

@@ -275,6 +275,13 @@ CASES: list[Case] = [
         2,
         "more than 100000 rows",
     ),
+    (
+        "bench-out-under-proc",
+        lambda d: ["bench", str(video(d / "v.mp4")), "--out", "/proc/x/r"],
+        2,
+        "cannot write '/proc/x/r.json'",
+    ),
+    ("bench-0-frames", lambda d: ["bench", "--max-frames", "0"], 2, "--max-frames"),
     ("manifest-huge-cell", lambda d: manifest(d, f"{MANIFEST}v,b,{'p' * 5000},\n"), 2, "'patient'"),
 ]
 
