@@ -1,7 +1,8 @@
-"""The command line as a user meets it: summaries, reports, and bad input.
+"""The command line as a user meets it: summaries, reports, a bad model, empty rooms.
 
-Bad input gets a one-line specific error and a documented exit code, never a
-traceback; a video with nobody in it, or with two people, gets a warning.
+Bad input in general (a one-line specific error and a documented exit code,
+never a traceback) is the battery of ``test_cli_battery.py``; a video with
+nobody in it, or with two people, gets a warning.
 """
 
 from __future__ import annotations
@@ -24,11 +25,6 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def _file(path: Path, content: bytes) -> Path:
-    path.write_bytes(content)
-    return path
-
-
 def _write_video(path: Path, frames: list[np.ndarray], fps: int = 15) -> Path:
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=fps)
@@ -43,46 +39,6 @@ def _write_video(path: Path, frames: list[np.ndarray], fps: int = 15) -> Path:
         for packet in stream.encode():
             container.mux(packet)
     return path
-
-
-@pytest.mark.parametrize(
-    ("make", "message"),
-    [
-        (lambda d: d / "missing.mp4", "no such file"),
-        (lambda d: d, "contains no images"),
-        (lambda d: _file(d / "empty.mp4", b""), "file is empty"),
-        (lambda d: _file(d / "notes.mp4", b"these are my notes\n"), "is not a video"),
-    ],
-    ids=["missing", "directory", "zero-byte", "text-named-mp4"],
-)
-def test_bad_input_gives_one_line_error_and_exit_3(tmp_path, capsys, make, message):
-    target = make(tmp_path)
-    code, _, err = _run(
-        capsys, "analyze", str(target), "--exercise", "bridge", "--out", str(tmp_path / "o")
-    )
-    assert code == 3
-    assert message in err
-    assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
-
-
-def test_unknown_exercise_exit_2(tmp_path, capsys):
-    video = _write_video(tmp_path / "v.mp4", [np.zeros((64, 64, 3), np.uint8)] * 3)
-    code, _, err = _run(capsys, "analyze", str(video), "--exercise", "juggling")
-    assert code == 2
-    assert "juggling" in err
-    assert "Traceback" not in err
-
-
-@pytest.mark.parametrize("command", ["analyze", "batch"])
-def test_non_positive_threads_exit_2(tmp_path, capsys, command):
-    target = tmp_path / "v.mp4"
-    extra = ["--exercise", "bridge"] if command == "analyze" else ["--out", str(tmp_path / "o")]
-    with pytest.raises(SystemExit) as stopped:  # argparse's usage error
-        main([command, str(target), *extra, "--threads", "0"])
-    assert stopped.value.code == 2
-    assert "--threads: 0 is out of range" in capsys.readouterr().err
 
 
 def test_bad_model_file_exit_4(tmp_path, capsys):

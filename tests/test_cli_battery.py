@@ -186,6 +186,7 @@ CASES: list[Case] = [
     # analyze: inputs
     ("missing", lambda d: analyze(d, d / "missing.mp4"), 3, "no such file"),
     ("zero-bytes", lambda d: analyze(d, write(d / "e.mp4", b"")), 3, "file is empty"),
+    ("empty-folder", lambda d: analyze(d, d), 3, "contains no images"),
     ("text-as-mp4", lambda d: analyze(d, write(d / "n.mp4", "notes")), 3, "is not a video"),
     ("single-image", lambda d: analyze(d, image(d / "p.png", 64)), 3, "is a single image"),
     ("one-frame", lambda d: analyze(d, video(d / "v.mp4", frames=1)), 3, "too short"),
