@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -321,8 +320,13 @@ class Finished:
     peak_rss_mb: float
 
 
-def _limit_address_space() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_BYTES, ADDRESS_SPACE_BYTES))
+# The child caps its own address space before importing formcheck (a preexec_fn is not
+# safe in a process with threads, which pytest may have by then).
+_CAPPED_FORMCHECK = (
+    "import resource, runpy, sys; "
+    f"resource.setrlimit(resource.RLIMIT_AS, ({ADDRESS_SPACE_BYTES}, {ADDRESS_SPACE_BYTES})); "
+    "sys.argv[0] = 'formcheck'; runpy.run_module('formcheck', run_name='__main__')"
+)
 
 
 def run_bounded(argv: list[str], cwd: Path, timeout_s: float) -> Finished:
@@ -330,12 +334,11 @@ def run_bounded(argv: list[str], cwd: Path, timeout_s: float) -> Finished:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
         process = subprocess.Popen(
-            [sys.executable, "-m", "formcheck", *argv],
+            [sys.executable, "-c", _CAPPED_FORMCHECK, *argv],
             stdout=out,
             stderr=err,
             stdin=subprocess.DEVNULL,
             cwd=cwd,
-            preexec_fn=_limit_address_space,
         )
         timer = threading.Timer(timeout_s, process.kill)
         timer.start()
