@@ -110,6 +110,7 @@ CLI: dict[str, Bound] = {
     "--camera": Bound(low=0, high=63, why="webcam index"),
     "--max-frames": Bound(low=1, high=100_000, why="frames timed per video by `formcheck bench`"),
     "--resolution": Bound(low=64, high=4320, unit="px", why="heights `formcheck bench` tries"),
+    "--repeats": Bound(low=1, high=100, why="runs of each `formcheck bench` measurement"),
 }
 """Numeric command-line options (``int`` or ``float`` by :data:`CLI_TYPES`)."""
 
@@ -120,6 +121,7 @@ CLI_TYPES: dict[str, type] = {
     "--camera": int,
     "--max-frames": int,
     "--resolution": int,
+    "--repeats": int,
 }
 
 

@@ -123,6 +123,7 @@ COMMANDS = {
     "--camera": ["live", "-e", "bridge"],
     "--max-frames": ["bench"],
     "--resolution": ["bench"],
+    "--repeats": ["bench"],
 }
 
 ANY_TEXT = st.one_of(

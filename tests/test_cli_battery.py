@@ -33,8 +33,8 @@ import pytest
 from formcheck.batch.lock import batch_lock
 from formcheck.cli import main
 from formcheck.pipeline import AnalysisOptions
-from formcheck.pose.replay import LandmarkRecorder
 from formcheck.render.video import VideoWriter
+from formcheck.sources import write_replay
 from formcheck.specs import specs_dir
 from formcheck.types import PoseFrame
 
@@ -79,11 +79,8 @@ def huge_mjpeg(path: Path, side: int = 8192, frames: int = 2) -> Path:
 
 
 def landmarks(path: Path, frames: int, step_s: float = 0.1) -> Path:
-    recorder = LandmarkRecorder("clip.mp4", "tasks")
-    for i in range(frames):
-        recorder.add(PoseFrame.empty(i, i * step_s, 64, 48))
-    recorder.save(path)
-    return path
+    poses = [PoseFrame.empty(i, i * step_s, 64, 48) for i in range(frames)]
+    return write_replay(path, poses, source_path="clip.mp4", backend="tasks")
 
 
 def npz_bomb(path: Path) -> Path:
@@ -151,7 +148,8 @@ def run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str]:
 
 def assert_one_line_error(err: str, message: str) -> None:
     assert "Traceback" not in err
-    errors = [line for line in err.splitlines() if "error:" in line]
+    # `specs validate` lists a file's problems under its name, one "  - " line each.
+    errors = [line for line in err.splitlines() if "error:" in line or line.startswith("  - ")]
     assert len(errors) == 1, err
     assert message in errors[0], err
     assert "\x1b" not in err and "\r" not in err
@@ -279,7 +277,7 @@ CASES: list[Case] = [
         "bench-out-under-proc",
         lambda d: ["bench", str(video(d / "v.mp4")), "--out", "/proc/x/r"],
         2,
-        "cannot write '/proc/x/r.json'",
+        "cannot write '/proc/x/r/latency.json'",
     ),
     ("bench-0-frames", lambda d: ["bench", "--max-frames", "0"], 2, "--max-frames"),
     ("manifest-huge-cell", lambda d: manifest(d, f"{MANIFEST}v,b,{'p' * 5000},\n"), 2, "'patient'"),
@@ -433,7 +431,7 @@ def test_batch_of_hostile_files_lists_each_one_and_writes_valid_reports(tmp_path
     finished = run_bounded(["batch", str(root), "--out", str(out), "--workers", "1"], tmp_path, 240)
     assert finished.code == 5, finished.err
     assert "Traceback" not in finished.err and "\r" not in finished.err
-    summary = (out / "summary.csv").read_bytes().decode("utf-8")
+    summary = (out / "summary.csv").read_bytes().decode("utf-8-sig")  # with its BOM
     rows = list(csv.DictReader(io.StringIO(summary, newline="")))
     assert len(rows) == 5 and all(row["status"] == "failed" for row in rows)
     by_name = {row["file"]: row for row in rows}

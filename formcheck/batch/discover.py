@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from formcheck.safe_text import valid_text
+from formcheck.sources import VIDEO_EXTENSIONS
 
-VIDEO_EXTENSIONS: frozenset[str] = frozenset({".mp4", ".mov", ".avi", ".mkv", ".webm", ".gif"})
 NAME_SEPARATOR = "__"
 
 

@@ -1,7 +1,8 @@
 """One video of a batch, run inside a worker: analyse, then render every output.
 
-The worker returns the output files as bytes (:class:`VideoOutcome`); the batch's
-main process writes them. Workers therefore only need to *read* the videos, and
+The worker returns the output files as bytes (:class:`VideoOutcome`), named and
+rendered by the report writers (:mod:`formcheck.report.writers`); the batch's main
+process writes them. Workers therefore only need to *read* the videos, and
 a worker that is killed mid-video leaves nothing half-written.
 
 Each worker thread keeps one pose estimator per backend/model and reuses it for
@@ -21,24 +22,19 @@ from typing import Any
 
 from formcheck import pipeline
 from formcheck.batch.plan import VideoJob
-from formcheck.batch.summary import summarize
-from formcheck.batch.thumbnails import fault_thumbnails
+from formcheck.batch.summary import VideoSummary
 from formcheck.errors import FormcheckError, ModelError
 from formcheck.pipeline import Analysis, AnalysisOptions
 from formcheck.pose import PoseEstimator
-from formcheck.render.video import write_annotated
-from formcheck.report.contract import to_json
-from formcheck.report.csv_export import frames_csv
-from formcheck.report.html import ReportContext, render_report_html
+from formcheck.report import ReportBundle, ReportContext, output_name, output_stem, render_outputs
+from formcheck.report.thumbnails import fault_thumbnails
 from formcheck.specs import ExerciseSpec
 from formcheck.types import Frame, PoseFrame
 
 AnalyzeFn = Callable[[Path, ExerciseSpec, AnalysisOptions], Analysis]
 
-REPORT_JSON = "report.json"
-FRAMES_CSV = "frames.csv"
-REPORT_HTML = "report.html"
-ANNOTATED_MP4 = "annotated.mp4"
+# The outputs of every video, besides the annotated video asked for with --annotate.
+OUTPUT_KINDS: tuple[str, ...] = ("json", "frames_csv", "html")
 
 
 @dataclass(frozen=True)
@@ -63,8 +59,8 @@ class VideoOutcome:
 
     Attributes:
         rel: the job's key (path relative to INPUT_DIR).
-        files: output file name → bytes (empty on failure).
-        summary: :func:`~formcheck.batch.summary.summarize` of the report.
+        files: output kind → (file name, bytes) (empty on failure).
+        summary: the overview's figures of the report.
         error: one-line reason of a failure, else ``None``.
         detail: traceback of an unexpected error (a bug), for the state file.
         fatal: the failure will repeat for every video (the pose model cannot load).
@@ -72,8 +68,8 @@ class VideoOutcome:
     """
 
     rel: str
-    files: dict[str, bytes] = field(default_factory=dict)
-    summary: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    summary: VideoSummary | None = None
     error: str | None = None
     detail: str | None = None
     fatal: bool = False
@@ -138,42 +134,33 @@ def analyze_reusing_estimator(path: Path, spec: ExerciseSpec, options: AnalysisO
 def _annotated_mp4(job: VideoJob, analysis: Analysis) -> bytes:
     """The annotated video, encoded in memory: no copy of the patient's video is ever
     left on disk, even by a worker that is killed."""
+    from formcheck.render.video import write_annotated
+
     buffer = io.BytesIO()
-    write_annotated(job.path, analysis, job.spec, buffer)
+    write_annotated(job.path, analysis, buffer)
     return buffer.getvalue()
 
 
-def _render(task: VideoTask, analysis: Analysis) -> dict[str, bytes]:
+def _render(task: VideoTask, analysis: Analysis) -> dict[str, tuple[str, bytes]]:
+    """Every output of the video: kind → (file name, bytes)."""
     job = task.job
-    assert job.spec is not None
-    session = analysis.session
+    report = analysis.report
     private = task.options.private
-    thumbnails = (
-        {}
-        if private
-        else fault_thumbnails(
-            job.path, analysis.report, job.spec, session.t_s, session.signals, analysis.smoothed
-        )
-    )
-    context = ReportContext(
-        source=job.rel,
-        patient=job.patient,
-        program=job.program,
-        json_href=REPORT_JSON,
-        csv_href=FRAMES_CSV,
-        video_href=ANNOTATED_MP4 if task.annotate else None,
-    )
-    html = render_report_html(
-        analysis.report, job.spec, session.t_s, session.signals, context, thumbnails
-    )
-    frames = frames_csv(analysis.smoothed, session.t_s, session.signals, face=not private)
-    files = {
-        REPORT_JSON: to_json(analysis.report).encode("utf-8"),
-        FRAMES_CSV: frames.encode("utf-8"),
-        REPORT_HTML: html.encode("utf-8"),
-    }
+    stem = output_stem(job.rel, report.spec.id)
+    links = {}
     if task.annotate:
-        files[ANNOTATED_MP4] = _annotated_mp4(job, analysis)
+        links["annotated_video"] = output_name(stem, "annotated_video")
+    bundle = ReportBundle(
+        report,
+        ReportContext(source=job.rel, patient=job.patient, program=job.program, links=links),
+        smoothed=analysis.smoothed,
+        thumbnails={} if private else fault_thumbnails(job.path, report, analysis.smoothed),
+        private=private,
+    )
+    rendered = render_outputs(bundle, stem, OUTPUT_KINDS)
+    files = dict(zip(OUTPUT_KINDS, rendered.items(), strict=True))
+    if task.annotate:
+        files["annotated_video"] = (links["annotated_video"], _annotated_mp4(job, analysis))
     return files
 
 
@@ -188,7 +175,7 @@ def run_task(task: VideoTask, analyze_fn: AnalyzeFn = analyze_reusing_estimator)
     try:
         analysis = analyze_fn(task.job.path, task.job.spec, task.options)
         outcome.files = _render(task, analysis)
-        outcome.summary = summarize(analysis.report)
+        outcome.summary = VideoSummary.of(analysis.report)
         outcome.frames = len(analysis.poses)
     except FormcheckError as error:
         outcome.error = str(error)
