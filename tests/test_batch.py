@@ -495,11 +495,32 @@ def test_manifest_listing_a_fifo_fails_that_row_without_reading_it(
     )
 
 
+def test_manifest_that_is_a_fifo_is_refused_without_waiting_for_a_writer(
+    inbox: Path, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "m.csv"
+    os.mkfifo(manifest)
+    with ThreadPoolExecutor(1) as pool:
+        planned = pool.submit(plan_jobs, inbox, tmp_path / "out", manifest=manifest)
+        try:
+            with pytest.raises(ManifestError, match="cannot read: not a regular file"):
+                planned.result(timeout=10)
+        finally:
+            if not planned.done():  # a reader blocked on the FIFO: give it a writer and EOF
+                os.close(os.open(manifest, os.O_WRONLY | os.O_NONBLOCK))
+
+
 def test_reports_written_into_the_input_folder_are_never_read_back(inbox: Path) -> None:
-    first = run_batch(plan_jobs(inbox, inbox), inbox, thread_plan(), analyze_fn=synthetic_analysis)
-    rerun = run_batch(plan_jobs(inbox, inbox), inbox, thread_plan(), analyze_fn=synthetic_analysis)
-    assert [row.file for row in rerun.rows] == [row.file for row in first.rows]
-    assert not any(row.file.startswith("videos/") for row in rerun.rows)
+    """``--out`` the input folder itself, with annotated videos: a rerun finds the same
+    recordings, not the annotated MP4s the first run wrote under ``videos/``."""
+    options = BatchOptions(annotate=True)
+    runs = [
+        run_batch(plan_jobs(inbox, inbox), inbox, thread_plan(), options, synthetic_analysis)
+        for _ in range(2)
+    ]
+    assert list(inbox.glob("videos/**/*.annotated.mp4"))  # what a rerun must not read back
+    assert [row.file for row in runs[1].rows] == [row.file for row in runs[0].rows]
+    assert not any(row.file.startswith("videos/") for row in runs[1].rows)
 
 
 def test_private_batch_leaves_out_folders_faces_and_thumbnails(
