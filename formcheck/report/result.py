@@ -256,8 +256,9 @@ def input_fields(path: str) -> dict[str, str]:
     """The report's ``input.path``, always valid text, and for a name that is not valid
     UTF-8 ``input.path_raw``: its exact bytes, percent-encoded.
 
-    >>> input_fields("caf\udce9.mp4")
-    {'path': 'caf\\xe9.mp4', 'path_raw': 'caf%E9.mp4'}
+    >>> import os
+    >>> input_fields(os.fsdecode(b"caf\\xe9.mp4"))
+    {'path': 'caf\\\\xe9.mp4', 'path_raw': 'caf%E9.mp4'}
     """
     fields = {"path": valid_text(path)}
     raw = raw_name(path)
