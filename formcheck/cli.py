@@ -297,7 +297,7 @@ def _step_bar() -> Iterator[Callable[[int, int, str], None] | None]:
 
     def progress(done: int, total: int, what: str) -> None:
         bar.total = total
-        bar.set_description_str(what[-40:], refresh=False)
+        bar.set_description_str(for_terminal(what[-40:]), refresh=False)
         bar.update(done - bar.n)
 
     try:
