@@ -4,6 +4,8 @@ Every subcommand has a description and examples (``formcheck COMMAND --help``);
 ``--out``/``-o`` is a folder everywhere; options that take a list take all its
 values after one flag. Defaults, backend names, exit codes and output names are
 the library's (:mod:`formcheck.errors`, :mod:`formcheck.report.writers`), read here.
+Every value has its limits in :mod:`formcheck.bounds`; text from file names and
+specs is printed with its control characters escaped.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import re
 import sys
 import textwrap
@@ -20,15 +21,22 @@ from contextlib import contextmanager, nullcontext
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from formcheck import __version__
-from formcheck.atomic import DEFAULT_OUT_DIR
+from formcheck.atomic import DEFAULT_OUT_DIR, check_writable, writable_folder
+from formcheck.bounds import cli_type
 from formcheck.errors import ExitCode, FormcheckError, UsageError, exit_codes_text
 from formcheck.pose import BACKENDS, DEFAULT_BACKEND
+from formcheck.safe_text import for_terminal
 
 BENCH_OUT = "benchmarks/results"
 _RAW = argparse.RawDescriptionHelpFormatter
+
+
+def _say(text: str, file: TextIO | None = None) -> None:
+    """Print text that may hold file names or spec texts: control characters escaped."""
+    print(for_terminal(text), file=file or sys.stdout)
 
 
 def _wrap(text: str) -> str:
@@ -58,7 +66,9 @@ def _frame_bar(label: str) -> Iterator[Callable[[int, int | None], None] | None]
         return
     from tqdm import tqdm
 
-    bar = tqdm(desc=label, unit="frame", file=sys.stderr, dynamic_ncols=True, leave=False)
+    bar = tqdm(
+        desc=for_terminal(label), unit="frame", file=sys.stderr, dynamic_ncols=True, leave=False
+    )
 
     def progress(done: int, total: int | None) -> None:
         if total and bar.total != total:
@@ -69,26 +79,6 @@ def _frame_bar(label: str) -> Iterator[Callable[[int, int | None], None] | None]
         yield progress
     finally:
         bar.close()
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
 
 
 # ----------------------------------------------------------------- analyze
@@ -113,8 +103,9 @@ def _check_analyze_input(video: Path, annotate: bool) -> None:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from formcheck.pipeline import analyze
+    from formcheck.pipeline import analyze, reported_path
     from formcheck.report import ReportBundle, ReportContext, output_name, output_stem
+    from formcheck.report.contract import to_json
     from formcheck.report.text import closing_lines, summary_lines
     from formcheck.report.writers import write_outputs
     from formcheck.sources import REPLAY_SUFFIX, write_replay
@@ -123,34 +114,45 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     video = Path(args.input)
     _check_analyze_input(video, args.annotate)
     spec = load_spec(args.exercise)
-    out_dir = Path(args.out)
+    # Every output is checked before the work, which a failed write would lose.
+    out_dir = writable_folder(args.out)
+    stem = output_stem(video, spec.id)
+    links: dict[str, str] = {}
+    if args.annotate:
+        links["annotated_video"] = output_name(stem, "annotated_video")
+        check_writable(out_dir / links["annotated_video"])
+    landmarks = Path(args.save_landmarks) if args.save_landmarks else None
+    if landmarks is not None:
+        check_writable(landmarks)
     recording = _record_options(args, args.patient)
     store = recording.open()  # before the analysis: a bad --db or label fails at once
     with store or nullcontext():
         with _frame_bar(video.name) as progress:
             analysis = analyze(video, spec, _analysis_options(args), progress=progress)
         report = analysis.report
-        stem = output_stem(video, spec.id)
-        links: dict[str, str] = {}
+        # The results are shown before anything is written: a write that fails anyway
+        # (a full disk) loses no result.
+        if args.json:
+            sys.stdout.write(to_json(report))
+        else:
+            _say("\n".join(summary_lines(report) + closing_lines(report)))
         thumbnails: dict[int, bytes] = {}
-        if video.suffix.lower() != REPLAY_SUFFIX:  # saved landmarks have no frames to show
+        if video.suffix.lower() != REPLAY_SUFFIX and not args.private:  # frames of the patient
             from formcheck.report.thumbnails import fault_thumbnails
 
             thumbnails = fault_thumbnails(video, report, analysis.smoothed)
         if args.annotate:
             from formcheck.render.video import write_annotated
 
-            links["annotated_video"] = output_name(stem, "annotated_video")
             write_annotated(video, analysis, out_dir / links["annotated_video"])
-        bundle = ReportBundle(
-            report, ReportContext(source=video.name, links=links), analysis.smoothed, thumbnails
-        )
+        context = ReportContext(source=video.name, links=links)
+        bundle = ReportBundle(report, context, analysis.smoothed, thumbnails, private=args.private)
         paths = write_outputs(bundle, out_dir, stem, ("json", "html"))
-        if args.save_landmarks:
+        if landmarks is not None:
             write_replay(
-                Path(args.save_landmarks),
+                landmarks,
                 analysis.poses,
-                source_path=str(video),
+                source_path=reported_path(str(video), args.private),
                 backend=report.analysis.backend,
             )
         notes = []
@@ -160,16 +162,15 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             record = analysis_record(report, video, paths["json"], recording)
             notes.append(recorded_line(store, store.record(record), record))
     if args.json:
-        sys.stdout.write(paths["json"].read_text(encoding="utf-8"))
         print("\n".join(notes), file=sys.stderr, end="\n" if notes else "")
         return ExitCode.OK
-    print("\n".join(summary_lines(report) + closing_lines(report)))
-    print(f"Report: {paths['html']} (JSON: {paths['json']})")
+    _say(f"Report: {paths['html']} (JSON: {paths['json']})")
     if args.annotate:
-        print(f"Annotated video: {out_dir / links['annotated_video']}")
-    if args.save_landmarks:
-        print(f"Landmarks: {args.save_landmarks}")
-    print("\n".join(notes), end="\n" if notes else "")
+        _say(f"Annotated video: {out_dir / links['annotated_video']}")
+    if landmarks is not None:
+        _say(f"Landmarks: {landmarks}")
+    if notes:
+        _say("\n".join(notes))
     return ExitCode.OK
 
 
@@ -185,7 +186,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         stderr_progress,
     )
 
-    input_dir, out_dir = Path(args.input_dir), Path(args.out)
+    input_dir, out_dir = Path(args.input_dir), writable_folder(args.out)
     jobs = plan_jobs(
         input_dir,
         out_dir,
@@ -220,11 +221,11 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         for status in ("ok", "needs review", "failed", "not run")
         if result.count(status)
     )
-    print(f"{len(result.rows)} videos: {counts}. Overview: {out_dir / 'index.html'}")
+    _say(f"{len(result.rows)} videos: {counts}. Overview: {out_dir / 'index.html'}")
     if sessions is not None:
-        print(sessions.summary_line(result))
+        _say(sessions.summary_line(result))
     if result.interrupted:
-        print("formcheck: interrupted; run the same command again to finish", file=sys.stderr)
+        _say("formcheck: interrupted; run the same command again to finish", sys.stderr)
     return result.exit_code
 
 
@@ -234,16 +235,16 @@ def _cmd_specs(args: argparse.Namespace) -> int:
 
     if args.specs_command == "list":
         for spec in list_specs():
-            print(f"{spec.id:24s} {spec.kind:17s} {spec.view:6s} {spec.title}")
+            _say(f"{spec.id:24s} {spec.kind:17s} {spec.view:6s} {spec.title}")
         return ExitCode.OK
     if args.specs_command == "show":
         spec = load_spec(args.id)
-        print(json.dumps(dataclasses.asdict(spec), indent=2))
+        _say(json.dumps(dataclasses.asdict(spec), indent=2))
         return ExitCode.OK
     failed = 0
     for name in args.files:
         try:
-            print(f"{name}: ok, {validate_file(name)}")
+            _say(f"{name}: ok, {validate_file(name)}")
         except SpecError as error:
             failed += 1
             problems = error.problems
@@ -251,7 +252,7 @@ def _cmd_specs(args: argparse.Namespace) -> int:
             lines = [f"{name}: {count}"]
             prefix = f"{name}: "
             lines += [f"  - {p.removeprefix(prefix)}" for p in problems]
-            print("\n".join(lines), file=sys.stderr)
+            _say("\n".join(lines), sys.stderr)
     return ExitCode.USAGE if failed else ExitCode.OK
 
 
@@ -279,17 +280,18 @@ def _cmd_live(args: argparse.Namespace) -> int:
         camera=args.camera,
         source=Path(args.source) if args.source else None,
         realtime=args.realtime,
-        out_dir=Path(args.out) if args.out else default_out_dir(),
+        out_dir=writable_folder(args.out) if args.out else default_out_dir(),
         mute=args.mute,
         window=not args.no_window,
         save_video=args.save_video,
         backend=args.backend,
         model=Path(args.model) if args.model else None,
+        private=args.private,
     )
     started = datetime.now().replace(microsecond=0)
     with store or nullcontext():
-        result, out_dir = run_live(specs, options)
-        print("\n".join(session_summary(result, out_dir)))
+        result, out_dir = run_live(specs, options, say=_say)
+        _say("\n".join(session_summary(result, out_dir)))
         if store is not None and result.sets:
             from formcheck.store.ingest import live_records
 
@@ -299,7 +301,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
             sets = [(saved.report, saved.paths.get("json")) for saved in result.sets]
             recorded = store.record_many(live_records(sets, started, recording))
             where = f"for patient {recording.patient} in {store.location}"
-            print(f"{len(recorded)} set(s) recorded {where}")
+            _say(f"{len(recorded)} set(s) recorded {where}")
     if result.end_reason == "source_failed":
         return SourceError.exit_code
     return ExitCode.INTERRUPTED if result.end_reason == "interrupted" else ExitCode.OK
@@ -365,7 +367,7 @@ def _show_history(store, args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------- bench
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from formcheck.bench import run_benchmark, write_results
+    from formcheck.bench import RESULTS_STEM, run_benchmark, write_results
 
     if args.contention:
         return _cmd_bench_contention(args)
@@ -374,6 +376,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         raise UsageError("no video given and no sample_videos/*.mp4 found")
     for video in videos:
         _check_bench_video(video)
+    for suffix in (".json", ".md"):
+        check_writable(Path(args.out) / f"{RESULTS_STEM}{suffix}")  # before minutes of timing
     with _step_bar() as progress:
         results = run_benchmark(
             videos,
@@ -390,6 +394,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def _cmd_bench_contention(args: argparse.Namespace) -> int:
     from formcheck.bench_contention import (
+        RESULTS_STEM,
         Formcheck,
         run_contention,
         sample_restart_clip,
@@ -400,6 +405,8 @@ def _cmd_bench_contention(args: argparse.Namespace) -> int:
         raise UsageError("--contention takes one video")
     video = Path(args.videos[0]) if args.videos else Path("sample_videos/bridge.mp4")
     _check_bench_video(video)
+    for suffix in (".json", ".md"):
+        check_writable(Path(args.out) / f"{RESULTS_STEM}{suffix}")  # before minutes of timing
     base = Formcheck("today's default", args.base_python) if args.base_python else None
     results = run_contention(
         video,
@@ -424,8 +431,8 @@ def _bench_command() -> str:
 
 
 def _print_results(json_path: Path, md_path: Path) -> int:
-    print(md_path.read_text(encoding="utf-8"))
-    print(f"Results: {json_path}, {md_path}")
+    _say(md_path.read_text(encoding="utf-8"))
+    _say(f"Results: {json_path}, {md_path}")
     return ExitCode.OK
 
 
@@ -441,7 +448,7 @@ def _step_bar() -> Iterator[Callable[[int, int, str], None] | None]:
 
     def progress(done: int, total: int, what: str) -> None:
         bar.total = total
-        bar.set_description_str(what[-40:], refresh=False)
+        bar.set_description_str(for_terminal(what[-40:]), refresh=False)
         bar.update(done - bar.n)
 
     try:
@@ -481,7 +488,7 @@ def _add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     _add_backend_arguments(parser)
     parser.add_argument(
         "--threads",
-        type=_positive_int,
+        type=cli_type("--threads"),
         metavar="N",
         help="pose-model inference threads per video (default: chosen from what other "
         "programs leave idle, at most each batch worker's share of the cores, fewer when "
@@ -489,10 +496,10 @@ def _add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--cutoff-hz",
-        type=_positive_float,
+        type=cli_type("--cutoff-hz"),
         default=ButterworthConfig().cutoff_hz,
         metavar="HZ",
-        help="low-pass cut-off of the offline smoother (default: %(default)s Hz)",
+        help="low-pass cut-off of the offline smoother, 0.1 to 60 Hz (default: %(default)s Hz)",
     )
     parser.add_argument("--no-smoothing", action="store_true", help="analyse raw landmarks")
     parser.add_argument(
@@ -504,6 +511,25 @@ def _add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
         "frames; experimental: its counts differed from full rate on 8 of 124 benchmark "
         "clips, see benchmarks/results/sampling_equivalence.md)",
     )
+    _add_private_argument(parser)
+
+
+def _add_private_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--private",
+        action="store_true",
+        help="leave out what identifies the patient: reports keep the input's file name "
+        "without its folder, have no fault thumbnails, and frames.csv no face landmarks",
+    )
+
+
+def _scheduler(text: str) -> str:
+    from formcheck.batch.executors import SchedulerError, scheduler_address
+
+    try:
+        return scheduler_address(text)
+    except SchedulerError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _analysis_options(args: argparse.Namespace):
@@ -516,6 +542,7 @@ def _analysis_options(args: argparse.Namespace):
         smoothing=ButterworthConfig(cutoff_hz=args.cutoff_hz, enabled=not args.no_smoothing),
         sampling=args.sampling,
         threads=args.threads,
+        private=args.private,
     )
 
 
@@ -615,7 +642,7 @@ examples:
 Writes REPORT_DIR/index.html (the overview, grouped by patient), summary.csv and,
 per video, <video>.<exercise>.json, .frames.csv and .html under videos/. A rerun skips
 videos whose content and settings are unchanged; failed videos are retried. Ctrl-C
-stops cleanly: finished reports are kept, rerun to finish.
+or SIGTERM stops cleanly: finished reports are kept, rerun to finish.
 Videos that name a patient are recorded in the session store (--db; re-importing
 the same videos replaces their sessions) and the overview links each patient to
 REPORT_DIR/patients/<patient>-<digest>.html, their history.
@@ -732,14 +759,15 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--manifest", metavar="FILE", help="CSV: file,exercise,patient[,program]")
     batch.add_argument(
         "--workers",
-        type=_positive_int,
+        type=cli_type("--workers"),
         metavar="N",
-        help="parallel worker processes, one pose model each (default: the CPU cores "
-        "this process may use)",
+        help="parallel worker processes, one pose model each (default and maximum: the "
+        "CPU cores this process may use)",
     )
     batch.add_argument("--annotate", action="store_true", help="also write annotated MP4s")
     batch.add_argument(
         "--scheduler",
+        type=_scheduler,
         metavar="tcp://HOST:PORT",
         help="run on this Dask scheduler instead of local processes (needs "
         "formcheck[distributed]; workers must see INPUT_DIR at the same path)",
@@ -767,7 +795,11 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--program", metavar="FILE", help="a patient's program file (.toml)")
     live_input = live.add_mutually_exclusive_group()
     live_input.add_argument(
-        "--camera", type=int, default=0, metavar="N", help="webcam index (default: %(default)s)"
+        "--camera",
+        type=cli_type("--camera"),
+        default=0,
+        metavar="N",
+        help="webcam index (default: %(default)s)",
     )
     live_input.add_argument("--source", metavar="FILE", help="a video file instead of a camera")
     live.add_argument(
@@ -790,6 +822,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also save the annotated video (not stored by default, for privacy)",
     )
+    _add_private_argument(live)
     _add_backend_arguments(live)
     _add_store_arguments(live)
     live.set_defaults(func=_cmd_live)
@@ -885,21 +918,21 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--resolution",
         nargs="+",
-        type=_positive_int,
+        type=cli_type("--resolution"),
         default=list(DEFAULT_RESOLUTIONS),
         metavar="HEIGHT",
         help=f"input heights to compare (default: {' '.join(map(str, DEFAULT_RESOLUTIONS))})",
     )
     bench.add_argument(
         "--max-frames",
-        type=_positive_int,
+        type=cli_type("--max-frames"),
         default=DEFAULT_MAX_FRAMES,
         metavar="N",
         help="frames per measurement after the warm-up (default: %(default)s)",
     )
     bench.add_argument(
         "--repeats",
-        type=_positive_int,
+        type=cli_type("--repeats"),
         default=DEFAULT_REPEATS,
         metavar="N",
         help="runs of each measurement (default: %(default)s)",
@@ -935,10 +968,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except FormcheckError as err:
-        print(f"formcheck: error: {err}", file=sys.stderr)
+        _say(f"formcheck: error: {err}", sys.stderr)
         return int(err.exit_code)
     except KeyboardInterrupt:
-        print("formcheck: interrupted", file=sys.stderr)
+        _say("formcheck: interrupted", sys.stderr)
         return ExitCode.INTERRUPTED
 
 

@@ -25,12 +25,18 @@ class ExitCode(IntEnum):
 EXIT_MEANINGS: dict[ExitCode, str] = {
     ExitCode.OK: "success",
     ExitCode.BUG: "internal error (a bug: please report it)",
-    ExitCode.USAGE: "bad usage or an invalid spec/program file",
-    ExitCode.INPUT: "an input that cannot be read (missing, empty, not a video, truncated), "
-    "or a session store that cannot be opened (damaged or foreign file, unreachable server)",
+    ExitCode.USAGE: (
+        "bad usage (a value out of range, an output that cannot be written) or an invalid "
+        "spec/program file"
+    ),
+    ExitCode.INPUT: (
+        "an input that cannot be read (missing, empty, not a video, truncated) or analysed "
+        "(shorter than a second, smaller than 32 pixels or larger than 8K a frame), "
+        "or a session store that cannot be opened (damaged or foreign file, unreachable server)"
+    ),
     ExitCode.MODEL: "a pose model or landmark file that cannot be loaded",
     ExitCode.PARTIAL: "a batch in which some inputs failed",
-    ExitCode.INTERRUPTED: "interrupted",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C, SIGTERM)",
 }
 
 
@@ -70,3 +76,9 @@ class ModelError(FormcheckError):
     """A pose model or a replay file cannot be loaded or used."""
 
     exit_code = ExitCode.MODEL
+
+
+class OutputError(FormcheckError):
+    """A report, landmark file or video cannot be written (exit code 2: fix the path)."""
+
+    exit_code = ExitCode.USAGE

@@ -44,6 +44,8 @@ LANDMARK_NAMES: tuple[str, ...] = (
 )
 NUM_LANDMARKS = len(LANDMARK_NAMES)
 INDEX: dict[str, int] = {name: i for i, name in enumerate(LANDMARK_NAMES)}
+# The face (nose to mouth): left out of exported data when privacy is asked for.
+FACE_LANDMARKS: tuple[str, ...] = LANDMARK_NAMES[: INDEX["mouth_right"] + 1]
 
 # Side-free names usable in specs ("knee" -> "left_knee" / "right_knee").
 SIDED_PARTS: tuple[str, ...] = (

@@ -10,10 +10,12 @@ writing the report, an annotated video or the landmarks is the caller's choice
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from formcheck.bounds import INPUT, READ_AHEAD_BYTES
 from formcheck.engine import Engine, EngineStatus, SessionResult
+from formcheck.errors import SourceError
 from formcheck.filters import ButterworthConfig, smooth_offline
 from formcheck.pose import DEFAULT_BACKEND, PoseEstimator, create_estimator
 from formcheck.report import AnalysisInfo, InputStats, Report, Sampling, Smoothing
@@ -24,6 +26,8 @@ from formcheck.specs import ExerciseSpec, load_spec
 from formcheck.types import PoseFrame
 
 ProgressCallback = Callable[[int, int | None], None]
+MAX_FRAMES = int(INPUT["frames"].high or 0)
+MIN_DURATION_S = float(INPUT["duration"].low or 0.0)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,9 @@ class AnalysisOptions:
             of the recording; a fallback to fewer threads happens there, so it
             changes no landmark (``None``: never restart; a fallback then changes
             the landmarks after it).
+        private: leave out what identifies the patient: the report keeps the
+            input's file name without its folder (which often holds the patient's
+            name); batch outputs also leave out fault thumbnails and face landmarks.
     """
 
     backend: str = DEFAULT_BACKEND
@@ -59,6 +66,7 @@ class AnalysisOptions:
     threads: int | None = None
     max_threads: int | None = None
     tracker_restart_s: float | None = 10.0
+    private: bool = False
 
     def __post_init__(self) -> None:
         if self.sampling not in ("full", "adaptive"):
@@ -118,6 +126,8 @@ def _estimate_poses(
     refiner: PoseEstimator | None = None  # analyses skipped frames after the fact
     with open_source(path) as source:
         total = source.info.frame_count
+        if total is not None and total < 2:  # stated by the container: refuse before inference
+            raise _too_short(path, total, 0.0)
         owned = estimator is None
         if estimator is None:
             estimator = options.create_estimator()
@@ -135,6 +145,11 @@ def _estimate_poses(
 
         def counted(frames: Iterable[LazyFrame]) -> Iterator[LazyFrame]:
             for done, lazy in enumerate(frames, 1):
+                if done > MAX_FRAMES:
+                    raise SourceError(
+                        f"{str(path)!r} is too long to analyse in one piece: more than "
+                        f"{MAX_FRAMES} frames (1 h at 30 fps); cut it into parts"
+                    )
                 timeline.append((lazy.index, lazy.t_s))
                 yield lazy
                 if progress:
@@ -146,7 +161,9 @@ def _estimate_poses(
                 # Every frame will be analysed: convert it in the reader thread, where
                 # the conversion overlaps inference instead of preceding it.
                 lazy_frames = (ReadyFrame(lazy.to_frame()) for lazy in lazy_frames)
-            frames = counted(ThreadedReader(lazy_frames))
+            frame_bytes = max(1, 3 * source.info.width * source.info.height)
+            ahead = max(1, min(8, READ_AHEAD_BYTES // frame_bytes))  # bounded memory
+            frames = counted(ThreadedReader(lazy_frames, maxsize=ahead))
             if sampler is None:
                 analysed = [estimate(lazy) for lazy in frames]
             else:
@@ -160,6 +177,18 @@ def _estimate_poses(
     if sampler is None:
         return info, analysed, len(analysed)
     return info, fill_skipped(analysed, timeline, info.width, info.height), len(analysed)
+
+
+def _too_short(path: Path, frames: int, duration_s: float) -> SourceError:
+    return SourceError(
+        f"{str(path)!r} is too short to analyse: {frames} frame{'s' * (frames != 1)} "
+        f"({duration_s:.2f} s); formcheck needs at least {MIN_DURATION_S:g} s of movement"
+    )
+
+
+def reported_path(path: str, private: bool) -> str:
+    """The input as a report names it: the file name without its folder when ``private``."""
+    return Path(path).name if private and not path.startswith("camera:") else path
 
 
 def smoothing_info(config: ButterworthConfig) -> Smoothing:
@@ -191,7 +220,7 @@ def analysis_from_poses(
         statuses.append(engine.status)
     report = Report(
         spec=spec,
-        source=info,
+        source=replace(info, path=reported_path(info.path, options.private)),
         stats=InputStats.from_poses(poses, info.fps),
         analysis=AnalysisInfo(
             backend_name,
@@ -221,6 +250,10 @@ def analyze(
             reset before the recording and left open. ``None`` creates one from
             ``options`` and closes it afterwards.
 
+    Raises:
+        SourceError: the recording cannot be read, or is too short, small, large or
+            long to analyse (:data:`formcheck.bounds.INPUT`).
+
     Example:
         >>> from formcheck.pipeline import analyze  # doctest: +SKIP
         >>> result = analyze("sample_videos/bridge.mp4", "bridge")  # doctest: +SKIP
@@ -232,7 +265,12 @@ def analyze(
     spec = exercise if isinstance(exercise, ExerciseSpec) else load_spec(exercise)
     if path.suffix.lower() == REPLAY_SUFFIX:
         replay = ReplaySource(path)
-        poses = list(replay)
-        return analysis_from_poses(poses, spec, replay.info, options, "replay", len(poses))
-    info, poses, analysed = _estimate_poses(path, spec, options, progress, estimator)
-    return analysis_from_poses(poses, spec, info, options, options.backend_name, analysed)
+        info, poses = replay.info, list(replay)
+        analysed, backend_name = len(poses), "replay"
+    else:
+        info, poses, analysed = _estimate_poses(path, spec, options, progress, estimator)
+        backend_name = options.backend_name
+    duration_s = InputStats.from_poses(poses).duration_s
+    if duration_s < MIN_DURATION_S:
+        raise _too_short(path, len(poses), duration_s)
+    return analysis_from_poses(poses, spec, info, options, backend_name, analysed)

@@ -13,6 +13,10 @@ import io
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
@@ -128,8 +132,8 @@ def test_parse_name(name: str, fields: NameFields | None) -> None:
 
 def test_discover_recursive_sorted_and_skips_report_dir(inbox: Path) -> None:
     write_video(inbox / "reports" / "videos" / "x_mp4" / "annotated.mp4")
-    found = discover_videos(inbox, exclude=inbox / "reports")
-    assert found == [
+    found = discover_videos(inbox, exclude=[inbox / "reports"])
+    assert [f.rel for f in found if f.problem is None] == [
         "broken__squat.mp4",
         "clinic/p2__bridge.mp4",
         "nameless.mp4",
@@ -581,6 +585,103 @@ def test_batch_cli_records_into_db_unless_told_not_to(tmp_path: Path) -> None:
         ]
 
 
+# --- hostile folders ---------------------------------------------------------------------
+
+
+def test_unreadable_folder_is_a_failed_row_not_a_silent_skip(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scandir = os.scandir
+
+    def denied(path):  # as for a folder of another user (root reads everything)
+        if Path(path).name == "clinic":
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    out = tmp_path / "out"
+    result = run_batch(plan_jobs(inbox, out), out, thread_plan(), analyze_fn=synthetic_analysis)
+    assert result.exit_code == 5
+    row = rows_by_file(out)["clinic"]
+    assert (row["status"], row["error"]) == ("failed", "cannot read this folder: Permission denied")
+
+
+def test_undecodable_names_are_valid_text_and_never_collide(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    write_video(Path(os.fsdecode(bytes(root) + b"/caf\xe9.mp4")))
+    write_video(root / "caf\\xe9.mp4")  # the same text, from real backslashes
+    found = discover_videos(root)
+    assert [f.rel for f in found] == ["caf\\xe9.mp4", "caf\\xe9.mp4 (1)"]
+    assert [f.problem is None for f in found] == [True, False]
+    assert "is also another file's" in (found[1].problem or "")
+    assert {os.fsencode(f.path.name) for f in found} == {b"caf\xe9.mp4", b"caf\\xe9.mp4"}
+
+
+def test_manifest_listing_a_fifo_fails_that_row_without_reading_it(
+    inbox: Path, tmp_path: Path
+) -> None:
+    os.mkfifo(inbox / "live.mp4")
+    manifest = write_manifest(tmp_path / "m.csv", ["live.mp4,squat,p9"])
+    jobs = plan_jobs(inbox, tmp_path / "out", manifest=manifest)
+    assert jobs[0].problem == (
+        "listed in the manifest but not a regular file (a FIFO, device or socket): not read "
+        "in INPUT_DIR"
+    )
+
+
+def test_manifest_that_is_a_fifo_is_refused_without_waiting_for_a_writer(
+    inbox: Path, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "m.csv"
+    os.mkfifo(manifest)
+    with ThreadPoolExecutor(1) as pool:
+        planned = pool.submit(plan_jobs, inbox, tmp_path / "out", manifest=manifest)
+        try:
+            with pytest.raises(ManifestError, match="cannot read: not a regular file"):
+                planned.result(timeout=10)
+        finally:
+            if not planned.done():  # a reader blocked on the FIFO: give it a writer and EOF
+                os.close(os.open(manifest, os.O_WRONLY | os.O_NONBLOCK))
+
+
+def test_reports_written_into_the_input_folder_are_never_read_back(inbox: Path) -> None:
+    """``--out`` the input folder itself, with annotated videos: a rerun finds the same
+    recordings, not the annotated MP4s the first run wrote under ``videos/``."""
+    options = BatchOptions(annotate=True)
+    runs = [
+        run_batch(plan_jobs(inbox, inbox), inbox, thread_plan(), options, synthetic_analysis)
+        for _ in range(2)
+    ]
+    assert list(inbox.glob("videos/**/*.annotated.mp4"))  # what a rerun must not read back
+    assert [row.file for row in runs[1].rows] == [row.file for row in runs[0].rows]
+    assert not any(row.file.startswith("videos/") for row in runs[1].rows)
+
+
+def test_private_batch_leaves_out_folders_faces_and_thumbnails(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from formcheck.batch import worker
+
+    monkeypatch.setattr(worker, "fault_thumbnails", lambda *args: {0: b"\xff\xd8jpeg"})
+    out = tmp_path / "out"
+    options = BatchOptions(analysis=AnalysisOptions(private=True))
+    run_batch(plan_jobs(inbox, out), out, thread_plan(), options, synthetic_analysis)
+    private = outputs(out, "clinic/p2__bridge.mp4", "bridge")
+    assert json.loads(private["json"].read_text())["input"]["path"] == "p2__bridge.mp4"
+    header = private["frames_csv"].read_text().splitlines()[0].split(",")
+    assert "nose_x" not in header and "mouth_right_visibility" not in header
+    assert "left_hip_x" in header
+    assert "data:image/jpeg" not in private["html"].read_text()
+    public = tmp_path / "public"
+    run_batch(plan_jobs(inbox, public), public, thread_plan(), analyze_fn=synthetic_analysis)
+    shown = outputs(public, "clinic/p2__bridge.mp4", "bridge")
+    assert json.loads(shown["json"].read_text())["input"]["path"].endswith(
+        "in/clinic/p2__bridge.mp4"
+    )
+    assert "nose_x" in shown["frames_csv"].read_text().splitlines()[0]
+    assert "data:image/jpeg" in shown["html"].read_text()
+
+
 # --- the command ---------------------------------------------------------------------
 
 
@@ -667,3 +768,83 @@ def test_batch_cli_real_pipeline(realclip, tmp_path: Path) -> None:
     assert state["videos"]["p1__bird_dog__clip.gif"]["status"] == "ok"
     assert main(args) == 5
     assert rows_by_file(out)["p1__bird_dog__clip.gif"]["run"] == "unchanged"
+
+
+# --- signals: interrupted at any moment, a rerun finishes the batch ---------------------
+
+DRIVER = Path(__file__).parent / "batch_driver.py"
+
+
+def _gone(pid: int) -> bool:
+    """The process has ended (a zombie waiting for its reaper counts as ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+def _wait_for(condition, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def _finished(out: Path) -> dict[str, str]:
+    state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
+    return {rel: e["finished"] for rel, e in state["videos"].items() if e["status"] == "ok"}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers die with the batch on Linux only")
+@pytest.mark.parametrize(
+    ("signum", "target"),
+    [
+        (signal.SIGTERM, "main"),  # docker stop, kill
+        (signal.SIGINT, "group"),  # Ctrl-C in a terminal reaches every process
+        (signal.SIGKILL, "main"),
+        (signal.SIGKILL, "worker"),
+    ],
+    ids=["SIGTERM-main", "SIGINT-all", "SIGKILL-main", "SIGKILL-worker"],
+)
+def test_signalled_batch_leaves_no_worker_no_temp_and_its_rerun_finishes(
+    tmp_path: Path, signum: int, target: str
+) -> None:
+    root, out, stalls, temp = (tmp_path / n for n in ("in", "out", "stalls", "tmp"))
+    for name in ("a", "b", "slow1", "slow2"):
+        write_video(root / f"p__squat__{name}.mp4")
+    stalls.mkdir()
+    temp.mkdir()
+    env = {**os.environ, "FORMCHECK_TEST_STALLS": str(stalls), "TMPDIR": str(temp)}
+    command = [sys.executable, str(DRIVER), str(root), str(out)]
+    batch = subprocess.Popen(
+        command, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        _wait_for(lambda: len(list(stalls.iterdir())) == 2, 120, "both workers to stall")
+        workers = [int(p.read_text()) for p in stalls.iterdir()]
+        done_before = _finished(out)
+        assert set(done_before) == {"p__squat__a.mp4", "p__squat__b.mp4"}
+        if target == "group":
+            os.killpg(batch.pid, signum)
+        else:
+            os.kill(workers[0] if target == "worker" else batch.pid, signum)
+        _, err = batch.communicate(timeout=120)
+    finally:
+        batch.kill()
+    assert "Traceback" not in err
+    if target == "worker":  # the batch goes on: the lost videos are retried
+        assert batch.returncode == 0
+    else:
+        expected = -signal.SIGKILL if signum == signal.SIGKILL else 130
+        assert batch.returncode == expected
+        _wait_for(lambda: all(_gone(pid) for pid in workers), 10, "the workers to die")
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    finished = _finished(out)
+    assert len(finished) == 4
+    assert all(finished[rel] == when for rel, when in done_before.items())  # not redone
+    for report in out.glob("videos/**/*.json"):
+        validate_report(json.loads(report.read_text(encoding="utf-8")))
+    assert list(temp.iterdir()) == []  # no temporary copy of any video
+    assert [p for p in out.rglob("*") if p.name.endswith(".tmp")] == []

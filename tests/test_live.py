@@ -322,6 +322,24 @@ def test_program_runs_sets_with_a_rest_and_writes_one_report_per_set(tmp_path):
     assert (tmp_path / "out" / "session.json").exists() is False  # run_live writes it
 
 
+def test_a_set_report_that_cannot_be_written_stays_in_the_summary(tmp_path):
+    said: list[str] = []
+    (tmp_path / "file").write_text("not a folder")
+    loop = make_loop([load_spec("squat")], 3000, tmp_path / "file" / "out")
+    loop._say = said.append
+    result = loop.run()
+    assert [saved.paths for saved in result.sets] == [{}, {}]  # both sets kept
+    assert result.sets[0].report.session.reps_total == 8
+    assert sum("error: cannot write" in line and "is a file" in line for line in said) == 2
+
+
+def test_sessions_started_in_the_same_second_get_their_own_folders(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    folders = [live_session.default_out_dir(now=1_700_000_000.0) for _ in range(3)]
+    assert len(set(folders)) == 3 and all(f.is_dir() for f in folders)
+    assert [f.name[-2:] for f in folders[1:]] == ["-2", "-3"]
+
+
 # --------------------------------------------------------------------- loop
 def test_slow_processing_drops_frames_of_a_realtime_file(tmp_path):
     clip = write_clip(tmp_path / "clip.mp4", n=30, fps=30)
@@ -517,6 +535,18 @@ def test_speaker_never_blocks_and_drops_the_oldest_phrase():
         time.sleep(0.01)
     speaker.close()
     assert spoken == ["one", "four", "five"]
+
+
+def test_a_cue_is_never_read_as_a_speech_program_option():
+    commands: list[list[str]] = []
+    spoken = threading.Event()
+    speaker = CommandSpeaker(
+        "espeak-ng", ["-s", "160"], run=lambda command: (commands.append(command), spoken.set())
+    )
+    speaker.say("-w /home/patient/.bashrc")
+    assert spoken.wait(5.0)
+    speaker.close()
+    assert commands == [["espeak-ng", "-s", "160", "--", "-w /home/patient/.bashrc"]]
 
 
 def test_speech_is_silently_off_without_espeak(monkeypatch):

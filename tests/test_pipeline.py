@@ -1,25 +1,31 @@
 """The offline analysis as a library call: the spec's settings reach every stage,
-the analysis writes nothing, and its report carries the engine's result whole."""
+the analysis writes nothing, and its report carries the engine's result whole; input
+bounds, outputs checked before the work, and how a report names its input."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 import numpy as np
 import pytest
 from builders import performance
 
+from formcheck.cli import main
 from formcheck.engine import analyze_poses
+from formcheck.errors import OutputError, SourceError
 from formcheck.landmarks import INDEX
-from formcheck.pipeline import AnalysisOptions, analysis_from_poses, analyze
+from formcheck.pipeline import AnalysisOptions, analysis_from_poses, analyze, reported_path
 from formcheck.report import SCHEMA_VERSION, validate_report
-from formcheck.report.result import primary_digits, rounded
+from formcheck.report.result import input_fields, primary_digits, rounded
 from formcheck.sources import SourceInfo, write_replay
 from formcheck.specs import load_spec
 from formcheck.specs.loader import parse_spec
 from formcheck.specs.parse import to_table
+from formcheck.types import PoseFrame
 
 INFO = SourceInfo("clip.mp4", 640, 480, 30.0, None, None)
 
@@ -118,3 +124,75 @@ def test_analyze_names_its_input_path_in_the_report(tmp_path):
     )
     report = analyze(Path(landmarks), "bridge").report
     assert report.source.path == "b.mp4" and report.analysis.backend == "replay"
+
+
+def replay_file(path: Path, frames: int, step_s: float = 0.1, source: str = "clip.mp4") -> Path:
+    poses = [PoseFrame.empty(i, i * step_s, 64, 48) for i in range(frames)]
+    return write_replay(path, poses, source_path=source, backend="tasks")
+
+
+@pytest.mark.parametrize(
+    ("path", "private", "fields"),
+    [
+        ("clinic/Jane Doe/bridge.mp4", False, {"path": "clinic/Jane Doe/bridge.mp4"}),
+        ("clinic/Jane Doe/bridge.mp4", True, {"path": "bridge.mp4"}),
+        ("camera:0", True, {"path": "camera:0"}),
+        (
+            os.fsdecode(b"p/caf\xe9.mp4"),
+            False,
+            {"path": "p/caf\\xe9.mp4", "path_raw": "p/caf%E9.mp4"},
+        ),
+    ],
+)
+def test_report_input_fields(path: str, private: bool, fields: dict[str, str]) -> None:
+    assert input_fields(reported_path(path, private)) == fields
+    if "path_raw" in fields:
+        assert unquote_to_bytes(fields["path_raw"]) == os.fsencode(path)
+
+
+@pytest.mark.parametrize(("frames", "step_s"), [(1, 0.1), (9, 0.1), (30, 0.01)])
+def test_a_recording_shorter_than_a_second_is_refused(tmp_path, frames, step_s) -> None:
+    path = replay_file(tmp_path / "l.npz", frames, step_s)
+    with pytest.raises(SourceError, match=r"too short to analyse: \d+ frames? \(0\.\d\d s\)"):
+        analyze(path, "bridge")
+
+
+def test_outputs_are_checked_before_the_work(tmp_path, monkeypatch, capsys) -> None:
+    def no_work(*args: object) -> None:
+        raise AssertionError("the recording was read before its outputs were checked")
+
+    monkeypatch.setattr("formcheck.pipeline.ReplaySource", no_work)
+    landmarks = ["--save-landmarks", str(tmp_path)]
+    code = main(["analyze", str(tmp_path / "l.npz"), "-e", "bridge", *landmarks])
+    assert code == 2
+    assert "it is a folder" in capsys.readouterr().err
+
+
+def test_results_are_shown_even_when_the_report_cannot_be_written(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    def full_disk(bundle: object, folder: Path, stem: str, kinds: object) -> None:
+        target = folder / f"{stem}.json"
+        raise OutputError(f"cannot write {str(target)!r}: No space left on device")
+
+    monkeypatch.setattr("formcheck.report.writers.write_outputs", full_disk)
+    path = replay_file(tmp_path / "l.npz", 20)
+    code = main(["analyze", str(path), "-e", "bridge", "--out", str(tmp_path / "o"), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert json.loads(out)["input"]["frames"] == 20  # the analysis is not lost
+    assert err.strip().splitlines() == [
+        f"formcheck: error: cannot write '{tmp_path}/o/l.bridge.json': No space left on device"
+    ]
+
+
+def test_private_analysis_keeps_the_file_name_only(tmp_path, capsys) -> None:
+    path = replay_file(tmp_path / "l.npz", 20, source="/home/Jane Doe/week 3/bridge.mp4")
+    report = analyze(path, "bridge", AnalysisOptions(private=True)).report
+    assert report.to_dict()["input"]["path"] == "bridge.mp4"
+    again = tmp_path / "again.npz"
+    out = ["--out", str(tmp_path / "o"), "--save-landmarks", str(again)]
+    assert main(["analyze", str(path), "-e", "bridge", "--private", "--json", *out]) == 0
+    assert json.loads(capsys.readouterr().out)["input"]["path"] == "bridge.mp4"
+    with np.load(again) as saved:
+        assert str(saved["source_path"]) == "l.npz"  # the file name, not its folder

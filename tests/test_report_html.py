@@ -19,7 +19,12 @@ from formcheck.batch.summary import BatchRow, VideoSummary, index_html
 from formcheck.pipeline import AnalysisOptions, analysis_from_poses
 from formcheck.report import ReportBundle, ReportContext
 from formcheck.report.csv_export import frames_csv
-from formcheck.report.html import render_report_html, signal_plots
+from formcheck.report.html import (
+    CONTENT_SECURITY_POLICY,
+    html_page,
+    render_report_html,
+    signal_plots,
+)
 from formcheck.report.labels import signal_label
 from formcheck.report.plots import Span, Threshold, line_plot_svg, nice_ticks, text_width_px
 from formcheck.report.thumbnails import jpeg_thumbnail, worst_frame
@@ -218,6 +223,9 @@ def test_report_html_content_and_escaping(bridge) -> None:
     assert '<video controls preload="metadata" width="640" src="annotated.mp4">' in html
     assert "<td>backbend</td>" in html and "Lift only to a straight line" in html
     assert f"formcheck {report.formcheck_version}" in html and report.analysed_at in html
+    assert f'content="{CONTENT_SECURITY_POLICY}"' in html
+    policy = CONTENT_SECURITY_POLICY
+    assert "default-src 'none'" in policy and "script" not in policy
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from a network
 
 
@@ -283,7 +291,9 @@ def measure_in_chromium(page: Path, profile: Path) -> dict:
     """Lay ``page`` out at 1280 px in headless Chromium and measure it (a copy of the
     page with a measuring script appended; the report itself runs no script)."""
     probe = page.with_name(f"{page.stem}.measure.html")
-    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", f"{_MEASURE}</body>"))
+    policy = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
+    text = page.read_text(encoding="utf-8").replace(policy, "")  # the policy stops scripts
+    probe.write_text(text.replace("</body>", f"{_MEASURE}</body>"))
     command = _chromium_command(profile, "--dump-dom", probe.resolve().as_uri())
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     found = re.search(r'data-measured="([^"]*)"', done.stdout)
@@ -299,13 +309,20 @@ def _pixels(png: Path) -> np.ndarray:
     return image[:, :, ::-1]  # RGB
 
 
-def test_chromium_harness_sees_console_errors_and_overflow(tmp_path: Path) -> None:
+def test_chromium_harness_sees_errors_and_overflow_and_the_policy_stops_scripts(
+    tmp_path: Path,
+) -> None:
     """The checks below would catch a script error and a page wider than the window
-    (they are not vacuous)."""
+    (they are not vacuous), and a script that slipped into a formcheck page would not
+    run (its Content-Security-Policy)."""
+    script = "<p>x</p><script>throw new Error('kaboom')</script>"
     page = tmp_path / "bad.html"
-    page.write_text("<p>x</p><script>throw new Error('kaboom')</script>")
+    page.write_text(script)
     log = screenshot(page, tmp_path / "bad.png", tmp_path / "profile")
     assert "Uncaught Error: kaboom" in log
+    page.write_text(html_page("injected", script))
+    log = screenshot(page, tmp_path / "bad.png", tmp_path / "profile")
+    assert "kaboom" not in log and "Content Security Policy" in log
     wide = tmp_path / "wide.html"
     wide.write_text('<html><body><div style="width:1500px">wide</div></body></html>')
     measured = measure_in_chromium(wide, tmp_path / "profile")

@@ -242,13 +242,13 @@ def test_complete_video_is_not_reported_truncated(tmp_path: Path) -> None:
 
 def test_image_folder_sorted_by_name_with_fps_timestamps(tmp_path: Path) -> None:
     for name, grey in [("b.png", 100), ("a.jpg", 50), ("c.PNG", 150)]:
-        cv2.imwrite(str(tmp_path / name), np.full((8, 10, 3), grey, dtype=np.uint8))
+        cv2.imwrite(str(tmp_path / name), np.full((32, 40, 3), grey, dtype=np.uint8))
     (tmp_path / "readme.txt").write_text("ignored")
     with open_source(tmp_path, fps=10) as folder:
         info = folder.info
         frames = list(folder)
     assert isinstance(folder, ImageFolderSource)
-    assert (info.width, info.height, info.frame_count, info.fps) == (10, 8, 3, 10)
+    assert (info.width, info.height, info.frame_count, info.fps) == (40, 32, 3, 10)
     assert info.duration_s == pytest.approx(0.3)
     assert [f.t_s for f in frames] == pytest.approx([0.0, 0.1, 0.2])
     assert [int(f.image.mean()) for f in frames] == pytest.approx([50, 100, 150], abs=2)
@@ -256,15 +256,15 @@ def test_image_folder_sorted_by_name_with_fps_timestamps(tmp_path: Path) -> None
 
 def test_image_folder_default_fps_is_30(tmp_path: Path) -> None:
     for i in range(2):
-        cv2.imwrite(str(tmp_path / f"{i}.png"), np.zeros((4, 4, 3), dtype=np.uint8))
+        cv2.imwrite(str(tmp_path / f"{i}.png"), np.zeros((32, 32, 3), dtype=np.uint8))
     with open_source(str(tmp_path)) as folder:
         assert [f.t_s for f in folder] == pytest.approx([0.0, 1 / 30])
 
 
 def test_image_folder_rejects_an_image_of_another_size(tmp_path: Path) -> None:
-    cv2.imwrite(str(tmp_path / "0.png"), np.zeros((4, 4, 3), dtype=np.uint8))
-    cv2.imwrite(str(tmp_path / "1.png"), np.zeros((6, 4, 3), dtype=np.uint8))
-    with open_source(tmp_path) as folder, pytest.raises(SourceError, match=r"1\.png' is 4x6"):
+    cv2.imwrite(str(tmp_path / "0.png"), np.zeros((32, 32, 3), dtype=np.uint8))
+    cv2.imwrite(str(tmp_path / "1.png"), np.zeros((48, 32, 3), dtype=np.uint8))
+    with open_source(tmp_path) as folder, pytest.raises(SourceError, match=r"1\.png' is 32x48"):
         list(folder)
 
 

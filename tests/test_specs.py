@@ -314,7 +314,7 @@ def test_a_mistyped_key_does_not_hide_the_other_problems_of_its_entry(tmp_path):
         load_program(write(tmp_path / "p.toml", text))
     assert list(error.value.problems) == [
         "exercises[0].repeats: unknown key",
-        "exercises[0] (bridge) overrides: targets.sets: must be at least 1",
+        "exercises[0].sets: 0 is out of range: expected from 1 to 20",
         "exercises[1].rest: unknown key",
         "exercises[1].id: unknown exercise 'brige' (did you mean 'bridge'?) "
         "(see `formcheck specs list`)",

@@ -1,16 +1,22 @@
 """Where the videos run: local worker processes (default) or a Dask cluster.
 
 Both give a :class:`concurrent.futures.Executor`. Local workers are *spawned*
-(never forked: MediaPipe and PyAV threads do not survive a fork) and each keeps
-its own pose model. With Dask, every worker must see INPUT_DIR at the same path
+(never forked: MediaPipe and PyAV threads do not survive a fork), each keeps
+its own pose model, and each dies with the batch process (:func:`start_worker`).
+With Dask, every worker must see INPUT_DIR at the same path
 (a shared file system) and have formcheck installed; results come back to this
 process, which writes REPORT_DIR.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
+import os
+import signal
 import socket
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -74,15 +80,68 @@ def fair_share(
     return max(1, min(shares, default=1))
 
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies, even by ``kill -9``."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def start_worker(parent_pid: int) -> None:
+    """Runs first in every local worker process.
+
+    A worker dies with the batch process (a killed batch leaves no worker holding
+    a pose model), and ignores Ctrl-C: the batch process gets it too and stops
+    the workers itself, after writing its overview.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        os._exit(1)
+
+
 def local_plan(workers: int) -> ExecutorPlan:
     """``workers`` spawned worker processes on this machine, sharing its cores."""
     context = multiprocessing.get_context("spawn")
     return ExecutorPlan(
-        make=lambda: ProcessPoolExecutor(max_workers=workers, mp_context=context),
+        make=lambda: ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=start_worker,
+            initargs=(os.getpid(),),
+        ),
         slots=workers,
         restartable=True,
         threads_per_task=max(1, available_cores() // workers),
     )
+
+
+SCHEDULER_SCHEMES: tuple[str, ...] = ("tcp", "tls", "ws", "wss", "ucx")
+
+
+def scheduler_address(text: str) -> str:
+    """``text`` if it is a Dask scheduler address ``[SCHEME://]HOST:PORT``, checked before
+    any work (``tcp://10.0.0.5:8786``; the scheme defaults to ``tcp``).
+
+    Raises:
+        SchedulerError: not an address of that form.
+    """
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    host, colon, port = rest.rpartition(":")
+    if scheme not in SCHEDULER_SCHEMES or not colon or not host.strip("[]"):
+        raise SchedulerError(
+            f"{text!r} is not a Dask scheduler address: expected "
+            f"[{'|'.join(SCHEDULER_SCHEMES)}://]HOST:PORT, e.g. tcp://10.0.0.5:8786"
+        )
+    if not (port.isdigit() and 1 <= int(port) <= 65535):
+        raise SchedulerError(f"{text!r}: the port must be a number from 1 to 65535")
+    return text
 
 
 @contextmanager
@@ -98,9 +157,10 @@ def dask_plan(address: str) -> Iterator[ExecutorPlan]:
         raise SchedulerError(
             "--scheduler needs Dask: pip install 'formcheck[distributed]'"
         ) from None
+    scheduler_address(address)
     try:
         client = Client(address, timeout="10s")
-    except (OSError, TimeoutError) as error:
+    except (OSError, TimeoutError, ValueError) as error:
         raise SchedulerError(f"cannot reach the Dask scheduler at {address!r}: {error}") from None
     try:
         tasks_by_worker = client.nthreads()

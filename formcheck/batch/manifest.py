@@ -1,6 +1,7 @@
 """The batch manifest: a CSV naming each recording's exercise and patient.
 
-Columns (header row required, UTF-8, Excel's BOM accepted):
+Columns (header row required, UTF-8, Excel's BOM accepted; at most 64 MiB and
+100 000 rows, :data:`formcheck.bounds.MANIFEST_FILE`):
 
 * ``file`` — the recording, relative to INPUT_DIR;
 * ``exercise`` — a spec id (``formcheck specs list``);
@@ -16,11 +17,14 @@ cannot pull other files into the reports.
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from formcheck.batch.discover import is_inside
+from formcheck.bounds import MANIFEST_CELL, MANIFEST_FILE, UnreadableText, read_text
 from formcheck.errors import ExitCode, FormcheckError
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("file", "exercise", "patient")
@@ -79,13 +83,17 @@ def read_manifest(path: Path, input_dir: Path) -> list[ManifestRow]:
         ManifestError: unreadable file, missing or unknown columns, an empty
             exercise, a path outside ``input_dir``, or a file listed twice.
     """
+    limits = MANIFEST_FILE
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = [name.strip() for name in reader.fieldnames or []]
-            records = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        reader = csv.DictReader(io.StringIO(read_text(path, limits), newline=""))
+        header = [name.strip() for name in reader.fieldnames or []]
+        records = list(itertools.islice(reader, limits.max_rows + 1))
+    except (UnreadableText, csv.Error) as error:
         raise ManifestError(f"cannot read manifest {str(path)!r}: {error}") from None
+    if len(records) > limits.max_rows:
+        raise ManifestError(
+            f"manifest {str(path)!r} has more than {limits.max_rows} rows; split the batch"
+        )
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if missing or unknown:
@@ -101,6 +109,9 @@ def read_manifest(path: Path, input_dir: Path) -> list[ManifestRow]:
         if not any(cells.values()):
             continue
         where = f"manifest {path.name} line {number}"
+        for column, cell in cells.items():
+            if too_long := MANIFEST_CELL.text_problem(cell):
+                raise ManifestError(f"{where}: column {column!r}: {too_long}")
         file = inside_path(input_dir, cells["file"], where)
         if file in seen:
             raise ManifestError(f"{where}: {file!r} is already listed on line {seen[file]}")

@@ -15,7 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from formcheck.batch.discover import VIDEO_EXTENSIONS, discover_videos, is_inside, parse_name
+from formcheck.batch.discover import (
+    VIDEO_EXTENSIONS,
+    Found,
+    discover_videos,
+    file_problem,
+    is_inside,
+    parse_name,
+)
 from formcheck.batch.manifest import ManifestError, ManifestRow, read_manifest
 from formcheck.errors import SourceError
 from formcheck.specs import ExerciseSpec, SpecError, load_program, load_spec
@@ -92,14 +99,19 @@ def _manifest_job(row: ManifestRow, input_dir: Path, specs: _Specs) -> VideoJob:
     except SpecError as error:
         raise ManifestError(f"{where}: {error}") from None
     path = input_dir / row.file
-    problem = None if path.is_file() else "listed in the manifest but not found in INPUT_DIR"
+    problem = file_problem(path)
+    if problem is not None:
+        problem = f"listed in the manifest but {problem} in INPUT_DIR"
     return VideoJob(row.file, path, row.patient, row.exercise, row.program, spec, problem)
 
 
-def _discovered_job(rel: str, input_dir: Path, exercise: str | None, specs: _Specs) -> VideoJob:
-    path = input_dir / rel
+def _discovered_job(found: Found, input_dir: Path, exercise: str | None, specs: _Specs) -> VideoJob:
+    rel, path = found.rel, found.path
     fields = parse_name(rel)
     patient = fields.patient if fields else ""
+    if found.problem is not None:
+        named = exercise or (fields.exercise if fields else "")
+        return VideoJob(rel, path, patient, named, problem=found.problem)
     if not is_inside(path, input_dir):
         return VideoJob(
             rel, path, patient, exercise or "", problem="symlink leads outside INPUT_DIR"
@@ -120,6 +132,14 @@ def _discovered_job(rel: str, input_dir: Path, exercise: str | None, specs: _Spe
     except SpecError as error:
         return VideoJob(rel, path, patient, fields.exercise, problem=f"file name: {error}")
     return VideoJob(rel, path, patient, fields.exercise, spec=spec)
+
+
+def _outputs(input_dir: Path, out_dir: Path) -> list[Path]:
+    """What discovery skips: the report folder, or only its ``videos/`` (where annotated
+    videos go) when the reports are written into the input folder itself."""
+    if out_dir.resolve() == input_dir.resolve():
+        return [out_dir / "videos"]
+    return [out_dir]
 
 
 def plan_jobs(
@@ -152,9 +172,9 @@ def plan_jobs(
     jobs = [_manifest_job(row, input_dir, specs) for row in rows]
     listed = {row.file for row in rows}
     jobs += [
-        _discovered_job(rel, input_dir, exercise, specs)
-        for rel in discover_videos(input_dir, exclude=out_dir)
-        if rel not in listed
+        _discovered_job(found, input_dir, exercise, specs)
+        for found in discover_videos(input_dir, exclude=_outputs(input_dir, out_dir))
+        if found.rel not in listed
     ]
     if not jobs:
         raise SourceError(

@@ -1,4 +1,7 @@
-"""Batch progress on stderr: a bar with ETA on a terminal, plain lines otherwise."""
+"""Batch progress on stderr: a bar with ETA on a terminal, plain lines otherwise.
+
+File names and errors are shown with control characters escaped (a name may hold
+a carriage return or an ANSI escape sequence)."""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import sys
 from typing import Protocol, TextIO
 
 from tqdm import tqdm
+
+from formcheck.safe_text import for_terminal
 
 
 class Progress(Protocol):
@@ -40,7 +45,8 @@ class LineProgress:
     def done(self, rel: str, status: str, seconds: float, error: str | None) -> None:
         self._count += 1
         why = f": {error}" if error else ""
-        self._stream.write(f"[{self._count}/{self._total}] {status} {rel} ({seconds:.1f} s){why}\n")
+        line = f"[{self._count}/{self._total}] {status} {rel} ({seconds:.1f} s){why}"
+        self._stream.write(for_terminal(line) + "\n")
         self._stream.flush()
 
     def close(self) -> None:
@@ -63,8 +69,8 @@ class BarProgress:
         if self._bar is None:
             return
         if error:
-            self._bar.write(f"failed {rel}: {error}", file=self._stream)
-        self._bar.set_postfix_str(rel[-40:], refresh=False)
+            self._bar.write(for_terminal(f"failed {rel}: {error}"), file=self._stream)
+        self._bar.set_postfix_str(for_terminal(rel)[-40:], refresh=False)
         self._bar.update(1)
 
     def close(self) -> None:

@@ -14,9 +14,12 @@ Failure handling:
   pool is restarted, the videos that were in flight are retried one at a time,
   and the one that kills a worker on its own is listed as failed;
 * a pose model that cannot be loaded stops the batch (every video would fail);
-* ``KeyboardInterrupt`` (Ctrl-C; in a terminal it reaches the workers too)
-  stops the batch: finished reports and the state are kept, and a rerun does
-  the rest.
+* ``KeyboardInterrupt`` (Ctrl-C) or SIGTERM stops the batch: the workers are
+  killed, finished reports, the state and the overview are kept, and a rerun
+  does the rest. A batch killed outright (``kill -9``) takes its workers with it
+  (:func:`~formcheck.batch.executors.start_worker`); its rerun removes the
+  temporary files it left and redoes only the unfinished videos;
+* one batch at a time writes a report folder (:mod:`formcheck.batch.lock`).
 
 With a :class:`SessionRecorder` (``formcheck batch --db``), every video analysed
 now or before (unchanged) is handed to it once the reports are written; the
@@ -25,18 +28,27 @@ overview then links each patient to the history page it returns.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
 from collections import deque
-from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
-from formcheck.atomic import write_bytes_atomic, write_text_atomic
+from formcheck.atomic import (
+    remove_stale_temps,
+    writable_folder,
+    write_bytes_atomic,
+    write_text_atomic,
+)
 from formcheck.batch.executors import ExecutorPlan
+from formcheck.batch.lock import batch_lock
 from formcheck.batch.plan import VideoJob
 from formcheck.batch.progress import Progress
 from formcheck.batch.state import BatchState, settings_digest
@@ -302,9 +314,40 @@ def _execute(
                     collect(future)
                 executor = plan.make()
     finally:
-        for future in in_flight:
-            future.cancel()
-        executor.shutdown(wait=False)
+        _stop(executor, list(in_flight))
+
+
+def _stop(executor: Executor, in_flight: list[Future[VideoOutcome]]) -> None:
+    """Shut ``executor`` down. Videos still in flight (Ctrl-C, SIGTERM, a fatal error) are
+    abandoned: local worker processes are killed at once instead of finishing them
+    (a rerun redoes those videos)."""
+    processes = getattr(executor, "_processes", None) or {}  # a local ProcessPoolExecutor's
+    for future in in_flight:
+        future.cancel()
+    if in_flight:
+        for process in list(processes.values()):
+            process.terminate()
+    # Waiting is quick once the workers are gone, and lets the pool close its pipes
+    # before the interpreter exits (shutdown(wait=False) can end in an OSError then).
+    executor.shutdown(wait=bool(processes) or not in_flight)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``docker stop``, ``kill``) stops the batch like Ctrl-C: the overview is
+    written and the state kept. Only the main thread can handle signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_batch(
@@ -334,6 +377,8 @@ def run_batch(
 
     Raises:
         ModelError: the pose model cannot be loaded (after recording the video).
+        OutputError: ``out_dir`` cannot be written, or another batch is writing it
+            (:class:`~formcheck.batch.lock.BatchBusyError`).
     """
     options = options or BatchOptions()
     if options.analysis.threads is None and options.analysis.max_threads is None:
@@ -341,31 +386,33 @@ def run_batch(
         options = replace(
             options, analysis=replace(options.analysis, max_threads=plan.threads_per_task)
         )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    batch = _Batch(out_dir, progress)
-    interrupted = False
-    store_error = None
-    try:
-        pending, failed = _prepare(jobs, batch, options)
-        if progress is not None:
-            skipped = sum(run == "unchanged" for run in batch.run.values())
-            progress.start(len(pending) + len(failed), skipped)
-        for job, outcome in failed:
-            batch.finish(job, outcome, _Fingerprint())
-        _execute(pending, batch, plan, analyze_fn)
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        if progress is not None:
-            progress.close()
-        rows = [batch.row(job) for job in jobs]
-        if sessions is not None:
-            finished = [video for job in jobs if (video := batch.finished(job)) is not None]
-            try:
-                pages = sessions(finished, out_dir)
-            except FormcheckError as error:
-                store_error, pages = str(error), {}
-            rows = [replace(row, history=pages.get(row.patient.strip())) for row in rows]
-        write_text_atomic(out_dir / "summary.csv", summary_csv(rows))
-        write_text_atomic(out_dir / "index.html", index_html(rows))
+    writable_folder(out_dir)
+    with batch_lock(out_dir), _terminate_as_interrupt():
+        remove_stale_temps(out_dir)
+        batch = _Batch(out_dir, progress)
+        interrupted = False
+        store_error = None
+        try:
+            pending, failed = _prepare(jobs, batch, options)
+            if progress is not None:
+                skipped = sum(run == "unchanged" for run in batch.run.values())
+                progress.start(len(pending) + len(failed), skipped)
+            for job, outcome in failed:
+                batch.finish(job, outcome, _Fingerprint())
+            _execute(pending, batch, plan, analyze_fn)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            if progress is not None:
+                progress.close()
+            rows = [batch.row(job) for job in jobs]
+            if sessions is not None:
+                finished = [video for job in jobs if (video := batch.finished(job)) is not None]
+                try:
+                    pages = sessions(finished, out_dir)
+                except FormcheckError as error:
+                    store_error, pages = str(error), {}
+                rows = [replace(row, history=pages.get(row.patient.strip())) for row in rows]
+            write_text_atomic(out_dir / "summary.csv", summary_csv(rows))
+            write_text_atomic(out_dir / "index.html", index_html(rows))
     return BatchResult(rows, interrupted, store_error)

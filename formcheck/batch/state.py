@@ -57,6 +57,7 @@ def settings_digest(spec: ExerciseSpec, options: AnalysisOptions, annotate: bool
         "model": file_sha256(model) if model is not None else None,
         "smoothing": asdict(options.smoothing),
         "sampling": options.sampling,
+        "private": options.private,
         "annotate": annotate,
     }
     text = json.dumps(settings, sort_keys=True, default=str)

@@ -7,9 +7,10 @@ others are ``failed`` (with the error) or ``not run`` (the batch was interrupted
 first). The index groups the rows by patient and shows exercise titles and cue
 texts; the CSV has one value per cell, numbers as plain numbers, and starts with a
 UTF-8 byte-order mark so that spreadsheets read its accents and dashes. Texts from
-file names, manifests, specs and reports are HTML-escaped in the index; in the CSV a
-text cell that a spreadsheet would run as a formula (starting with ``=``, ``+``,
-``-``, ``@``, tab or CR) gets a leading apostrophe.
+file names, manifests, specs and reports are HTML-escaped in the index; in the CSV
+every cell holding a comma, quote, CR or LF is quoted, and a text cell that a
+spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
+CR) gets a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ from typing import Any
 from formcheck.report import DISCLAIMER, Report
 from formcheck.report.html import href, html_page
 from formcheck.report.text import fault_groups, range_text, verdict_text
+from formcheck.safe_text import spreadsheet_cell
 
 # A recording needs review when the person was seen in fewer than this share of its
 # frames, or when it has at least this many data-quality warnings.
 PERSON_SEEN_MIN = 0.5
 MANY_WARNINGS = 3
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
 
@@ -221,7 +222,7 @@ def csv_row(row: BatchRow) -> dict[str, str]:
         "error": row.error or "",
         "report": row.report or "",
     }
-    cells = {k: ("'" + v if v.startswith(_FORMULA_START) else v) for k, v in text.items()}
+    cells = {k: spreadsheet_cell(v) for k, v in text.items()}
     if s is None:
         return cells
     low, high = s.reps_target or (None, None)
@@ -247,7 +248,9 @@ def csv_row(row: BatchRow) -> dict[str, str]:
 def summary_csv(rows: Sequence[BatchRow]) -> str:
     """``summary.csv`` text for the rows, starting with a UTF-8 byte-order mark."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=csv_columns(rows), lineterminator="\n", restval="")
+    # CRLF line ends (RFC 4180): the csv module then quotes every cell holding a CR or
+    # LF (a file name may), so a spreadsheet never splits a row.
+    writer = csv.DictWriter(out, fieldnames=csv_columns(rows), lineterminator="\r\n", restval="")
     writer.writeheader()
     writer.writerows(csv_row(row) for row in rows)
     return BOM + out.getvalue()

@@ -11,7 +11,7 @@ the videos it analyses, reset between videos (:func:`analyze_reusing_estimator`)
 
 from __future__ import annotations
 
-import tempfile
+import io
 import threading
 import time
 import traceback
@@ -29,6 +29,7 @@ from formcheck.pose import PoseEstimator
 from formcheck.report import ReportBundle, ReportContext, output_name, output_stem, render_outputs
 from formcheck.report.thumbnails import fault_thumbnails
 from formcheck.specs import ExerciseSpec
+from formcheck.types import Frame, PoseFrame
 
 AnalyzeFn = Callable[[Path, ExerciseSpec, AnalysisOptions], Analysis]
 
@@ -42,8 +43,9 @@ class VideoTask:
 
     Attributes:
         job: the recording, its labels and spec (``job.spec`` is not ``None``).
-        options: analysis options.
-        annotate: also render the annotated MP4.
+        options: analysis options (``private`` also leaves the fault thumbnails and
+            the face landmarks out).
+        annotate: also render the annotated MP4 (in memory).
     """
 
     job: VideoJob
@@ -82,8 +84,35 @@ class VideoOutcome:
 _LOCAL = threading.local()
 
 
+class _LazyEstimator:
+    """An estimator whose pose model loads on first use: a video that cannot even be
+    opened (``analyze`` opens it before using the model) fails without loading one."""
+
+    def __init__(self, options: AnalysisOptions) -> None:
+        self._options = options
+        self._estimator: PoseEstimator | None = None
+        self.name = options.backend
+
+    def _loaded(self) -> PoseEstimator:
+        if self._estimator is None:
+            self._estimator = self._options.create_estimator()
+        return self._estimator
+
+    def process(self, frame: Frame) -> PoseFrame:
+        return self._loaded().process(frame)
+
+    def reset(self) -> None:
+        if self._estimator is not None:  # a model not loaded yet has nothing to forget
+            self._estimator.reset()
+
+    def close(self) -> None:
+        if self._estimator is not None:
+            self._estimator.close()
+
+
 def _worker_estimator(options: AnalysisOptions) -> PoseEstimator:
-    """This worker thread's estimator for the options' backend and model, created once.
+    """This worker thread's estimator for the options' backend and model, created once
+    (its model loaded when the first video needs it).
 
     ``pipeline.analyze`` resets it before each video (MediaPipe tracks the person
     from frame to frame; without a reset the next video would start from the
@@ -99,7 +128,7 @@ def _worker_estimator(options: AnalysisOptions) -> PoseEstimator:
         options.tracker_restart_s,
     )
     if key not in cache:
-        cache[key] = options.create_estimator()
+        cache[key] = _LazyEstimator(options)
     return cache[key]
 
 
@@ -108,26 +137,36 @@ def analyze_reusing_estimator(path: Path, spec: ExerciseSpec, options: AnalysisO
     return pipeline.analyze(path, spec, options, estimator=_worker_estimator(options))
 
 
-def _render(
-    task: VideoTask, analysis: Analysis, annotated: Path | None
-) -> dict[str, tuple[str, bytes]]:
+def _annotated_mp4(job: VideoJob, analysis: Analysis) -> bytes:
+    """The annotated video, encoded in memory: no copy of the patient's video is ever
+    left on disk, even by a worker that is killed."""
+    from formcheck.render.video import write_annotated
+
+    buffer = io.BytesIO()
+    write_annotated(job.path, analysis, buffer)
+    return buffer.getvalue()
+
+
+def _render(task: VideoTask, analysis: Analysis) -> dict[str, tuple[str, bytes]]:
     """Every output of the video: kind → (file name, bytes)."""
     job = task.job
     report = analysis.report
+    private = task.options.private
     stem = output_stem(job.rel, report.spec.id)
     links = {}
-    if annotated is not None:
+    if task.annotate:
         links["annotated_video"] = output_name(stem, "annotated_video")
     bundle = ReportBundle(
         report,
         ReportContext(source=job.rel, patient=job.patient, program=job.program, links=links),
         smoothed=analysis.smoothed,
-        thumbnails=fault_thumbnails(job.path, report, analysis.smoothed),
+        thumbnails={} if private else fault_thumbnails(job.path, report, analysis.smoothed),
+        private=private,
     )
     rendered = render_outputs(bundle, stem, OUTPUT_KINDS)
     files = dict(zip(OUTPUT_KINDS, rendered.items(), strict=True))
-    if annotated is not None:
-        files["annotated_video"] = (links["annotated_video"], annotated.read_bytes())
+    if task.annotate:
+        files["annotated_video"] = (links["annotated_video"], _annotated_mp4(job, analysis))
     return files
 
 
@@ -141,13 +180,7 @@ def run_task(task: VideoTask, analyze_fn: AnalyzeFn = analyze_reusing_estimator)
     assert task.job.spec is not None
     try:
         analysis = analyze_fn(task.job.path, task.job.spec, task.options)
-        with tempfile.TemporaryDirectory(prefix="formcheck-batch-") as tmp:
-            annotated = None
-            if task.annotate:
-                from formcheck.render.video import write_annotated
-
-                annotated = write_annotated(task.job.path, analysis, Path(tmp) / "video.mp4")
-            outcome.files = _render(task, analysis, annotated)
+        outcome.files = _render(task, analysis)
         outcome.summary = VideoSummary.of(analysis.report)
         outcome.frames = len(analysis.poses)
     except FormcheckError as error:

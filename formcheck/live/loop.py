@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from formcheck.engine import Event
+from formcheck.errors import OutputError
 from formcheck.filters import OneEuroConfig, StreamingSmoother
 from formcheck.live.capture import Captured, Clock, LatestFrameReader
 from formcheck.live.guidance import Placement, PlacementJudge
@@ -366,7 +367,10 @@ class LiveLoop:
         if self._out_dir is not None:
             stem = f"{plan.exercise_index + 1:02d}-{plan.spec.id}-set{plan.set_number}"
             bundle = ReportBundle(report, ReportContext(source=Path(self._info.path).name))
-            paths = write_outputs(bundle, self._out_dir, stem, ("json", "html"))
+            try:
+                paths = write_outputs(bundle, self._out_dir, stem, ("json", "html"))
+            except OutputError as error:  # the set cannot be redone: keep it in memory
+                self._say(f"error: {error}; the set stays in the summary")
         self.sets.append(SavedSet(report, paths))
 
     def _feedback(self, events: list[Event], placement: Placement) -> None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from formcheck.atomic import DEFAULT_OUT_DIR, write_text_atomic
+from formcheck.errors import OutputError
 from formcheck.live.capture import LatestFrameReader
 from formcheck.live.loop import LiveLoop, LiveResult
 from formcheck.live.program_runner import ProgramRunner
 from formcheck.live.speech import create_speaker
 from formcheck.live.window import Window, display_available, notice_image
+from formcheck.pipeline import reported_path
 from formcheck.pose import DEFAULT_BACKEND, create_estimator
 from formcheck.render.video import VideoWriter
 from formcheck.report import DISCLAIMER
@@ -42,6 +44,7 @@ class LiveOptions:
         save_video: also write the annotated video (off by default, for privacy).
         backend: pose backend (``"tasks"`` or ``"legacy"``).
         model: a ``.task`` model for the Tasks backend.
+        private: reports keep the ``source`` file's name without its folder.
     """
 
     camera: int = 0
@@ -53,13 +56,36 @@ class LiveOptions:
     save_video: bool = False
     backend: str = DEFAULT_BACKEND
     model: Path | None = None
+    private: bool = False
+
+
+_MAX_SAME_SECOND = 1000
 
 
 def default_out_dir(now: float | None = None) -> Path:
-    """A new per-session folder where the user sees it:
-    ``formcheck-out/live-<local date>_<time>`` in the current directory."""
+    """A new, empty per-session folder where the user sees it:
+    ``formcheck-out/live-<local date>_<time>`` in the current directory.
+
+    The folder is created here, exclusively: a second session started in the same
+    second gets ``live-<date>_<time>-2`` (then ``-3``...), never the first one's folder.
+
+    Raises:
+        OutputError: the folder cannot be created.
+    """
     stamp = time.strftime("%Y-%m-%d_%H-%M-%S", time.localtime(now))
-    return Path(DEFAULT_OUT_DIR) / f"live-{stamp}"
+    sessions = Path(DEFAULT_OUT_DIR)
+    try:
+        sessions.mkdir(parents=True, exist_ok=True)
+        for n in range(1, _MAX_SAME_SECOND + 1):
+            folder = sessions / (f"live-{stamp}" if n == 1 else f"live-{stamp}-{n}")
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                continue
+            return folder
+    except OSError as error:
+        raise OutputError(f"cannot create a session folder in {str(sessions)!r}: {error}") from None
+    raise OutputError(f"{_MAX_SAME_SECOND} sessions started at {stamp}: none created")
 
 
 def safety_notice(specs: Sequence[ExerciseSpec], keys: bool = True) -> list[str]:
@@ -110,6 +136,8 @@ def run_live(
     try:
         with _open_source(options) as source:
             info = source.info
+            if options.private:
+                info = replace(info, path=reported_path(info.path, private=True))
             estimator = create_estimator(options.backend, model=options.model)
             try:
                 if options.save_video:
@@ -146,7 +174,10 @@ def run_live(
             window.close()
         if video is not None:
             video.close()
-    write_text_atomic(out_dir / "session.json", _session_json(result))
+    try:
+        write_text_atomic(out_dir / "session.json", _session_json(result))
+    except OutputError as error:  # the session cannot be redone: its summary still shows
+        say(f"error: {error}")
     return result, out_dir
 
 

@@ -48,7 +48,10 @@ def _run_quietly(command: Sequence[str]) -> object:
 
 
 class CommandSpeaker:
-    """Speaks through ``[program, *options, text]`` on a worker thread.
+    """Speaks through ``[program, *options, "--", text]`` on a worker thread.
+
+    ``--`` ends the options: a spec's cue text that starts with ``-`` (``-w FILE``
+    would make espeak-ng write a file) is spoken, never read as an option.
 
     Args:
         program: path of the speech program (e.g. ``espeak-ng``).
@@ -89,7 +92,7 @@ class CommandSpeaker:
 
     def _speak(self) -> None:
         while (text := self._pending.get()) is not None:
-            self._run([*self._command, text])
+            self._run([*self._command, "--", text])
 
     def close(self) -> None:
         """Let the phrase being spoken finish, drop the rest, stop the worker."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import av
 import numpy as np
@@ -21,7 +21,8 @@ class VideoWriter:
     """Writes RGB frames to an H.264 MP4, atomically (the file appears on close).
 
     Args:
-        path: output ``.mp4``.
+        path: output ``.mp4``, or a seekable binary stream (``io.BytesIO``) to write
+            the video to memory, leaving no file anywhere.
         width, height: frame size; odd sizes are cropped by one pixel (yuv420p).
         fps: nominal rate, used for the stream's time base.
         crf: x264 quality (lower is better, bigger).
@@ -30,9 +31,12 @@ class VideoWriter:
     variable-frame-rate source keeps its timing.
     """
 
-    def __init__(self, path: str | Path, width: int, height: int, fps: float, crf: int = 26):
-        self._file = AtomicFile(path)
-        self._container = av.open(str(self._file.path), mode="w", format="mp4")
+    def __init__(
+        self, path: str | Path | BinaryIO, width: int, height: int, fps: float, crf: int = 26
+    ):
+        self._file = AtomicFile(path) if isinstance(path, (str, Path)) else None
+        target = str(self._file.path) if self._file is not None else path
+        self._container = av.open(target, mode="w", format="mp4")
         self._closed = False
         rate = Fraction(fps if fps > 0 else FALLBACK_FPS).limit_denominator(1001)
         self._stream = self._container.add_stream("libx264", rate=rate)
@@ -62,6 +66,8 @@ class VideoWriter:
         finally:
             self._container.close()
             self._closed = True
+        if self._file is None:
+            return
         if keep:
             self._file.commit()
         else:
@@ -79,14 +85,14 @@ class VideoWriter:
         self.close(keep=exc_type is None)
 
 
-def write_annotated(source_path: Path, analysis: Analysis, out_path: Path) -> Path:
+def write_annotated(source_path: Path, analysis: Analysis, out_path: Path | BinaryIO) -> None:
     """Re-read ``source_path`` and write it with skeleton, angles and counters drawn.
 
     Args:
         source_path: the analysed video.
         analysis: its analysis (smoothed poses and per-frame engine statuses, in
             frame order; the report's spec for titles, targets and angles).
-        out_path: the MP4 to write.
+        out_path: the MP4 to write, or a binary stream (see :class:`VideoWriter`).
     """
     import cv2
 
@@ -108,4 +114,3 @@ def write_annotated(source_path: Path, analysis: Analysis, out_path: Path) -> Pa
                     state = overlay_state(spec, analysis.statuses[i])
                     annotate(bgr, analysis.smoothed[i], state, skeleton)
                 writer.write(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), frame.t_s)
-    return Path(out_path)

@@ -39,9 +39,12 @@ class ReportBundle:
             per-frame CSV); empty where they were not kept (live).
         thumbnails: JPEG bytes of each fault's worst frame, by index into
             ``report.session.faults``.
+        private: leave the face landmarks out of the per-frame CSV (the caller
+            also leaves ``thumbnails`` empty).
     """
 
     report: Report
     context: ReportContext
     smoothed: Sequence[PoseFrame] = ()
     thumbnails: Mapping[int, bytes] = field(default_factory=dict)
+    private: bool = False

@@ -7,7 +7,8 @@ Columns, in order:
   offsets as fractions; per-side signals are named ``<signal>.<side>``);
 * ``<landmark>_x``, ``_y`` (normalised image coordinates, y down), ``_z``
   (MediaPipe relative depth) and ``_visibility`` for the 33 landmarks, **after**
-  the offline smoother: the values the signals were computed from.
+  the offline smoother: the values the signals were computed from (without the
+  11 face landmarks when privacy is asked for).
 
 A missing value (no person, landmark not visible) is an empty cell. Numbers have
 six significant digits.
@@ -22,7 +23,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from formcheck.landmarks import LANDMARK_NAMES
+from formcheck.landmarks import FACE_LANDMARKS, INDEX, LANDMARK_NAMES
 from formcheck.types import PoseFrame
 
 _COORDS = ("x", "y", "z")
@@ -33,7 +34,10 @@ def _cell(value: float) -> str:
 
 
 def frames_csv(
-    poses: Sequence[PoseFrame], t_s: np.ndarray, signals: Mapping[str, np.ndarray]
+    poses: Sequence[PoseFrame],
+    t_s: np.ndarray,
+    signals: Mapping[str, np.ndarray],
+    face: bool = True,
 ) -> str:
     """The per-frame table as CSV text.
 
@@ -41,6 +45,8 @@ def frames_csv(
         poses: the smoothed poses, one per analysed frame.
         t_s: (T,) frame times of the engine's signals; T must equal ``len(poses)``.
         signals: name → (T,) per-frame values.
+        face: include the face landmarks (``FACE_LANDMARKS``: nose, eyes, ears,
+            mouth); without them the table cannot help recognise the patient.
 
     Raises:
         ValueError: the signals and poses are not aligned frame by frame.
@@ -54,8 +60,10 @@ def frames_csv(
     for name, values in signals.items():
         if len(values) != len(poses):
             raise ValueError(f"signal {name!r} has {len(values)} frames for {len(poses)} poses")
+    names = [name for name in LANDMARK_NAMES if face or name not in FACE_LANDMARKS]
+    kept = [INDEX[name] for name in names]
     header = ["frame", "t_s", "people", *signals]
-    for name in LANDMARK_NAMES:
+    for name in names:
         header += [f"{name}_{c}" for c in _COORDS] + [f"{name}_visibility"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -64,7 +72,7 @@ def frames_csv(
     for i, pose in enumerate(poses):
         row = [str(pose.index), _cell(float(pose.t_s)), str(pose.people)]
         row += [_cell(float(column[i])) for column in columns]
-        landmarks = np.column_stack([pose.image_xyz, pose.visibility])
+        landmarks = np.column_stack([pose.image_xyz, pose.visibility])[kept]
         row += [_cell(float(v)) for v in landmarks.ravel()]
         writer.writerow(row)
     return out.getvalue()

@@ -4,7 +4,8 @@ Plots are inline SVG (:mod:`formcheck.report.plots`), fault thumbnails are base6
 JPEG ``data:`` URLs, the style sheet is inline; the only links are relative ones
 to sibling files (the JSON report, the per-frame CSV, the annotated video).
 Every text that comes from a file name, a manifest, a spec or a report is
-HTML-escaped. The page fits a 1280 px wide window without scrolling sideways.
+HTML-escaped, and a Content-Security-Policy forbids scripts and outside requests.
+The page fits a 1280 px wide window without scrolling sideways.
 """
 
 from __future__ import annotations
@@ -51,11 +52,20 @@ _LINK_LABELS = {
 }
 
 
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; media-src 'self' file:; "
+    "base-uri 'none'; form-action 'none'"
+)
+"""No script, no request anywhere: inline style, ``data:`` thumbnails and the sibling
+annotated video only, even if some text slipped through unescaped."""
+
+
 def html_page(title: str, body: str, style: str = "") -> str:
     """A complete HTML document with the report style sheet (plus ``style``);
     ``title`` is escaped."""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_STYLE}{style}</style></head>"
         f"<body>{body}</body></html>\n"

@@ -22,6 +22,7 @@ import numpy as np
 from formcheck import __version__
 from formcheck.engine import SessionResult
 from formcheck.report.quality import data_quality_warnings
+from formcheck.safe_text import raw_name, valid_text
 from formcheck.sources.base import SourceInfo
 from formcheck.specs import ExerciseSpec
 from formcheck.specs.schema import Extremum, JointAngle, SegmentElevation, SegmentInclination
@@ -237,7 +238,7 @@ class Report:
             "analysed_at": self.analysed_at,
             "exercise": {"id": spec.id, "title": spec.title, "kind": spec.kind, "view": spec.view},
             "input": {
-                "path": self.source.path,
+                **input_fields(self.source.path),
                 "width": int(self.source.width),
                 "height": int(self.source.height),
                 "fps": self.stats.fps,
@@ -254,6 +255,21 @@ class Report:
         if self.live is not None:
             doc["live"] = self.live.to_dict()
         return rounded(doc, primary_digits(spec))
+
+
+def input_fields(path: str) -> dict[str, str]:
+    """The report's ``input.path``, always valid text, and for a name that is not valid
+    UTF-8 ``input.path_raw``: its exact bytes, percent-encoded.
+
+    >>> import os
+    >>> input_fields(os.fsdecode(b"caf\\xe9.mp4"))
+    {'path': 'caf\\\\xe9.mp4', 'path_raw': 'caf%E9.mp4'}
+    """
+    fields = {"path": valid_text(path)}
+    raw = raw_name(path)
+    if raw is not None:
+        fields["path_raw"] = raw
+    return fields
 
 
 def is_angle_signal(spec: ExerciseSpec, name: str) -> bool:

@@ -45,7 +45,8 @@ def _html(bundle: ReportBundle) -> bytes:
 
 def _frames_csv(bundle: ReportBundle) -> bytes:
     session = bundle.report.session
-    return frames_csv(bundle.smoothed, session.t_s, session.signals).encode("utf-8")
+    frames = frames_csv(bundle.smoothed, session.t_s, session.signals, face=not bundle.private)
+    return frames.encode("utf-8")
 
 
 WRITERS: dict[str, Writer] = {"json": _json, "html": _html, "frames_csv": _frames_csv}

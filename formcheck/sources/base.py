@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
 
+from formcheck.bounds import INPUT
+from formcheck.errors import SourceError
 from formcheck.types import Frame
 
 
@@ -34,6 +36,28 @@ class SourceInfo:
     frame_count: int | None
     duration_s: float | None
     rotation_deg: int = 0
+
+
+def check_frame_size(name: str, width: int, height: int) -> None:
+    """Refuse frames too small to show a person or too big to decode in bounded memory
+    (:data:`formcheck.bounds.INPUT`).
+
+    Raises:
+        SourceError: with the size found and the limit (exit code 3).
+    """
+    low, high = int(INPUT["frame side"].low or 0), int(INPUT["frame side"].high or 0)
+    most = int(INPUT["frame pixels"].high or 0)
+    size = f"{width}x{height} pixels"
+    if min(width, height) < low:
+        raise SourceError(
+            f"{name!r} is too small to analyse: {size}; formcheck needs at least "
+            f"{low} pixels on each side"
+        )
+    if max(width, height) > high or width * height > most:
+        raise SourceError(
+            f"{name!r} is too large to analyse: {size}; formcheck reads at most "
+            f"{high} pixels on a side and {most} pixels a frame (8K): scale it down first"
+        )
 
 
 class LazyFrame(Protocol):

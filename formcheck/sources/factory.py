@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from formcheck.errors import SourceError
 from formcheck.sources.base import FrameSource
 from formcheck.sources.camera import CameraSource
-from formcheck.sources.images import ImageFolderSource
+from formcheck.sources.images import IMAGE_SUFFIXES, ImageFolderSource
 from formcheck.sources.video import VideoSource
 from formcheck.types import FALLBACK_FPS
 
@@ -36,4 +37,9 @@ def open_source(spec: str | int | Path, fps: float = FALLBACK_FPS) -> FrameSourc
         return CameraSource(int(spec))
     if path.is_dir():
         return ImageFolderSource(path, fps=fps)
+    if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
+        raise SourceError(
+            f"{str(path)!r} is a single image: there is no movement to analyse; "
+            "give a video, or a folder of images taken in sequence"
+        )
     return VideoSource(path)

@@ -8,8 +8,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from formcheck.bounds import INPUT
 from formcheck.errors import SourceError
-from formcheck.sources.base import FrameSource, SourceInfo
+from formcheck.sources.base import FrameSource, SourceInfo, check_frame_size
 from formcheck.types import FALLBACK_FPS, Frame
 
 IMAGE_SUFFIXES: frozenset[str] = frozenset(
@@ -19,7 +20,13 @@ IMAGE_SUFFIXES: frozenset[str] = frozenset(
 
 def _read_rgb(path: Path) -> np.ndarray:
     """Read one image file as an (H, W, 3) RGB uint8 array."""
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    try:
+        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    except cv2.error:  # OpenCV refuses images above OPENCV_IO_MAX_IMAGE_PIXELS
+        most = int(INPUT["frame pixels"].high or 0)
+        raise SourceError(
+            f"image {str(path)!r} is too large to analyse: more than {most} pixels (8K)"
+        ) from None
     if bgr is None:
         raise SourceError(f"cannot read image {str(path)!r}: not a readable image file")
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
@@ -55,6 +62,7 @@ class ImageFolderSource(FrameSource):
             )
         self._fps = fps
         first = _read_rgb(self._files[0])
+        check_frame_size(str(self._files[0]), first.shape[1], first.shape[0])
         self.info = SourceInfo(
             path=str(folder),
             width=int(first.shape[1]),

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.atomic import atomic_path
+from formcheck.bounds import INPUT
 from formcheck.errors import ModelError
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.sources.base import SourceInfo
@@ -103,12 +104,37 @@ def write_replay(
     return path
 
 
+# The largest array a replay file of the longest recording holds (image_xyz, float64).
+_MAX_ARRAY_BYTES = int(INPUT["frames"].high or 0) * NUM_LANDMARKS * 3 * 8
+
+
+def _check_declared_sizes(path: Path) -> None:
+    """Refuse an archive whose arrays declare more data than the longest recording has,
+    from the headers alone: a few compressed kilobytes can declare gigabytes."""
+    headers = {(1, 0): np.lib.format.read_array_header_1_0}
+    headers[(2, 0)] = np.lib.format.read_array_header_2_0
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():
+            with archive.open(member) as stream:
+                version = np.lib.format.read_magic(stream)
+                if version not in headers:
+                    raise ValueError(f"{member.filename}: .npy format {version} is not read")
+                shape, _, dtype = headers[version](stream)
+            size = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+            if size > _MAX_ARRAY_BYTES:
+                raise ValueError(
+                    f"{member.filename} declares {size} bytes, more than a recording of "
+                    f"{INPUT['frames'].high:g} frames holds"
+                )
+
+
 def _load(path: Path) -> dict[str, np.ndarray]:
     """Read and validate a replay file; every problem is a ModelError naming the key."""
     name = str(path)
     if not path.is_file():
         raise ModelError(f"replay file {name!r} not found")
     try:
+        _check_declared_sizes(path)
         with np.load(path, allow_pickle=False) as archive:
             data = {key: archive[key] for key in archive.files}
     except (OSError, ValueError, zipfile.BadZipFile) as error:

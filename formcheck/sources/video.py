@@ -17,6 +17,7 @@ early: their truncation is not detectable.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ import av.video
 import numpy as np
 
 from formcheck.errors import SourceError
-from formcheck.sources.base import FrameSource, LazyFrame, SourceInfo
+from formcheck.sources.base import FrameSource, LazyFrame, SourceInfo, check_frame_size
 from formcheck.types import FALLBACK_FPS, Frame
 
 # File extensions taken for videos where a folder is searched (batch, analyze FOLDER).
@@ -58,11 +59,14 @@ class _DecodedFrame:
 def _open_container(path: Path) -> av.container.InputContainer:
     """Open ``path`` with PyAV, turning every failure into a specific SourceError."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except FileNotFoundError:
         raise SourceError(f"cannot open {str(path)!r}: no such file or directory") from None
     except OSError as error:
         raise SourceError(f"cannot open {str(path)!r}: {error.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+        raise SourceError(f"cannot read video {str(path)!r}: not a regular file")
+    size = info.st_size
     if size == 0:
         raise SourceError(f"cannot read video {str(path)!r}: file is empty (0 bytes)")
     try:
@@ -106,6 +110,11 @@ class VideoSource(FrameSource):
             self._container.close()
             raise SourceError(f"{str(path)!r} is not a video: no video stream found")
         self._stream = self._container.streams.video[0]
+        try:  # from the container's header, before a (possibly huge) frame is decoded
+            check_frame_size(str(path), self._stream.width, self._stream.height)
+        except SourceError:
+            self._container.close()
+            raise
         self._stream.thread_type = "AUTO"
         if threads is not None:
             self._stream.thread_count = threads
@@ -126,6 +135,11 @@ class VideoSource(FrameSource):
             ) from None
         self._turns = _upright_quarter_turns(self._first.rotation)
         self.info = self._describe()
+        try:
+            check_frame_size(str(path), self.info.width, self.info.height)
+        except SourceError:
+            self.close()
+            raise
 
     def _describe(self) -> SourceInfo:
         stream = self._stream

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import formcheck
+from formcheck.bounds import SPEC_FILE, UnreadableText, data_depth, read_text, toml_nesting
 from formcheck.errors import ExitCode, FormcheckError
 from formcheck.specs.parse import Invalid, from_table
 from formcheck.specs.schema import ExerciseSpec, check_spec
@@ -87,14 +88,27 @@ def specs_dir() -> Path:
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Parse a TOML file; unreadable or malformed files raise :class:`SpecError`."""
+    """Parse a TOML file within :data:`formcheck.bounds.SPEC_FILE` (size, UTF-8, nesting).
+
+    Raises:
+        SpecError: the file is unreadable, too big, not UTF-8, nested too deeply
+            or not valid TOML.
+    """
+    limits = SPEC_FILE
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except OSError as error:
-        raise spec_error(path, f"cannot read: {error.strerror or error}") from error
+        text = read_text(Path(path), limits)
+    except UnreadableText as problem:
+        raise spec_error(path, str(problem)) from None
+    nested = f"tables and arrays nested more than {limits.max_depth} deep"
+    if toml_nesting(text) > limits.max_depth:
+        raise spec_error(path, nested)
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise spec_error(path, f"not valid TOML: {error}") from error
+        raise spec_error(path, f"not valid TOML: {error}") from None
+    if data_depth(data) > limits.max_depth:  # dotted keys nest without brackets
+        raise spec_error(path, nested)
+    return data
 
 
 def build_spec(raw: dict[str, Any]) -> ExerciseSpec:

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
+from formcheck.bounds import SPEC_FIELDS, Bound
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
@@ -109,13 +111,33 @@ def _describe(tp: Any) -> str:
     return str(tp)
 
 
-def convert(value: Any, tp: Any, path: str) -> Any:
-    """Convert ``value`` (from TOML) to type ``tp``, raising :class:`Invalid` at ``path``."""
+def _checked(value: Any, path: str, bound: Bound | None) -> Any:
+    """``value`` if it is within ``bound`` (a number's range, a text's length)."""
+    if bound is None:
+        return value
+    problem = bound.text_problem(value) if isinstance(value, str) else bound.problem(value)
+    if problem is not None:
+        raise Invalid(path, problem)
+    return value
+
+
+def _counted(items: list[Any] | dict[str, Any], path: str, bound: Bound | None) -> None:
+    problem = bound.items_problem(len(items)) if bound is not None else None
+    if problem is not None:
+        raise Invalid(path, problem)
+
+
+def convert(value: Any, tp: Any, path: str, bound: Bound | None = None) -> Any:
+    """Convert ``value`` (from TOML) to type ``tp``, raising :class:`Invalid` at ``path``.
+
+    ``bound`` (from :data:`formcheck.bounds.SPEC_FIELDS`) limits numbers, texts and
+    list lengths, here and in every item of a list or key of a table.
+    """
     origin = get_origin(tp)
     if tp is str:
         if not isinstance(value, str):
             raise Invalid(path, f"expected a string, got {_type_name(value)}")
-        return value
+        return _checked(value, path, bound)
     if tp is bool:
         if not isinstance(value, bool):
             raise Invalid(path, f"expected true or false, got {_type_name(value)}")
@@ -123,50 +145,56 @@ def convert(value: Any, tp: Any, path: str) -> Any:
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise Invalid(path, f"expected an integer, got {_type_name(value)}")
-        return value
+        return _checked(value, path, bound)
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise Invalid(path, f"expected a number, got {_type_name(value)}")
         if not math.isfinite(value):
             raise Invalid(path, f"expected a finite number, got {value}")
-        return float(value)
+        return _checked(float(value), path, bound)
     if origin is Literal:
         allowed = get_args(tp)
         if not isinstance(value, str) or value not in allowed:
             raise Invalid(path, f"expected {_describe(tp)}, got {value!r}")
         return value
     if origin is tuple:
-        return _convert_tuple(value, tp, path)
+        return _convert_tuple(value, tp, path, bound)
     if origin is dict:
         if not isinstance(value, dict):
             raise Invalid(path, f"expected a table, got {_type_name(value)}")
+        _counted(value, path, bound)
         _, value_tp = get_args(tp)
+        for key in value:
+            _checked(key, join(path, key), bound)
         keys = list(value)
         items = collect(partial(convert, value[k], value_tp, join(path, k)) for k in keys)
         return dict(zip(keys, items, strict=True))
     if origin in (Union, types.UnionType):
-        return _convert_union(value, tp, path)
+        return _convert_union(value, tp, path, bound)
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return from_table(value, tp, path)
     raise TypeError(f"schema type {tp!r} is not supported")  # a bug in the schema
 
 
-def _convert_tuple(value: Any, tp: Any, path: str) -> tuple[Any, ...]:
+def _convert_tuple(value: Any, tp: Any, path: str, bound: Bound | None) -> tuple[Any, ...]:
     if not isinstance(value, list):
         raise Invalid(path, f"expected {_describe(tp)}, got {_type_name(value)}")
     args = get_args(tp)
     if len(args) == 2 and args[1] is Ellipsis:
+        _counted(value, path, bound)
         args = (args[0],) * len(value)
     elif len(value) != len(args):
         raise Invalid(path, f"expected a list of {len(args)} items, got {len(value)}")
     pairs = enumerate(zip(value, args, strict=True))
-    return tuple(collect(partial(convert, item, arg, join(path, i)) for i, (item, arg) in pairs))
+    return tuple(
+        collect(partial(convert, item, arg, join(path, i), bound) for i, (item, arg) in pairs)
+    )
 
 
-def _convert_union(value: Any, tp: Any, path: str) -> Any:
+def _convert_union(value: Any, tp: Any, path: str, bound: Bound | None) -> Any:
     members = [a for a in get_args(tp) if a is not type(None)]
     if len(members) == 1:
-        return convert(value, members[0], path)
+        return convert(value, members[0], path, bound)
     if all(dataclasses.is_dataclass(m) for m in members):
         if not isinstance(value, dict):
             raise Invalid(path, f"expected a table, got {_type_name(value)}")
@@ -179,11 +207,20 @@ def _convert_union(value: Any, tp: Any, path: str) -> Any:
             raise Invalid(join(path, "type"), f"expected one of {choices}, got {kind!r}")
         return from_table(value, by_type[kind], path)
     for member in members:
-        try:
-            return convert(value, member, path)
-        except Invalid:
+        if not _fits(value, member):
             continue
+        return convert(value, member, path, bound)
     raise Invalid(path, f"expected {_describe(tp)}, got {_type_name(value)}")
+
+
+def _fits(value: Any, tp: Any) -> bool:
+    """Whether ``value`` has the TOML shape of ``tp`` (a union member is picked by shape,
+    so a bad value inside it is reported, not hidden behind the union)."""
+    if tp is float or tp is int:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if get_origin(tp) is tuple:
+        return isinstance(value, list)
+    return True
 
 
 def from_table(table: Any, cls: type[T], path: str = "") -> T:
@@ -197,7 +234,8 @@ def from_table(table: Any, cls: type[T], path: str = "") -> T:
     for name, field in fields.items():
         try:
             if name in table:
-                values[name] = convert(table[name], hints[name], join(path, name))
+                bound = SPEC_FIELDS.get(f"{cls.__name__}.{name}")
+                values[name] = convert(table[name], hints[name], join(path, name), bound)
             elif (
                 field.default is dataclasses.MISSING
                 and field.default_factory is dataclasses.MISSING

@@ -15,7 +15,9 @@ e.g. a shallower wall squat after knee surgery::
 
 Overrides are merged into the spec's TOML data (tables key by key, lists whole;
 ``faults`` by fault id) and the result is validated like any spec, so overriding
-a field the schema does not have is an error that names it.
+a field the schema does not have is an error that names it. A ``spec_file`` must
+lie in the program's folder. Every count, duration and text has an upper bound
+(:data:`formcheck.bounds.SPEC_FIELDS`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from formcheck.bounds import SPEC_FIELDS
 from formcheck.specs.loader import (
     SpecError,
     build_spec,
@@ -93,6 +96,16 @@ def _leaf_paths(table: Any, path: str = "") -> list[str]:
     return [path]
 
 
+def _spec_file(base_dir: Path, name: str | None, where: str) -> Path | None:
+    """The spec file an entry names, which must lie in the program's own folder."""
+    if not name:
+        return None
+    path = base_dir / name
+    if not path.resolve().is_relative_to(base_dir.resolve()):
+        raise Invalid(join(where, "spec_file"), f"{name!r} is not in the program's folder")
+    return path
+
+
 def _exercise(raw_entry: Any, index: int, base_dir: Path) -> ProgramExercise:
     """One ``[[exercises]]`` entry; problems are :class:`Invalid` at paths in the program.
 
@@ -120,7 +133,7 @@ def _known_entry(table: dict[str, Any], where: str, base_dir: Path) -> ProgramEx
     if not isinstance(overrides, dict):
         raise Invalid(join(where, "overrides"), "expected a table")
     try:
-        base = load_spec(base_dir / entry.spec_file if entry.spec_file else entry.id)
+        base = load_spec(_spec_file(base_dir, entry.spec_file, where) or entry.id)
     except SpecError as error:
         raise Invalid(join(where, "spec_file" if entry.spec_file else "id"), str(error)) from None
     if base.id != entry.id:
@@ -147,9 +160,13 @@ def _check_header(raw: dict[str, Any], default_title: str) -> tuple[str, str, st
     for key, value in (("title", title), ("notes", notes), ("patient", patient)):
         if not isinstance(value, str):
             raise Invalid(key, "expected a string")
+        if too_long := SPEC_FIELDS[f"Program.{key}"].text_problem(value):
+            raise Invalid(key, too_long)
     entries = raw.get("exercises")
     if not isinstance(entries, list) or not entries:
         raise Invalid("exercises", "give at least one [[exercises]] entry")
+    if too_many := SPEC_FIELDS["Program.exercises"].items_problem(len(entries)):
+        raise Invalid("exercises", too_many)
     return title, notes, patient, entries
 
 

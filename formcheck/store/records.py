@@ -26,11 +26,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from formcheck.bounds import PATIENT_MAX_CHARS
 from formcheck.errors import ExitCode, FormcheckError
 
 FaultKind = Literal["form", "dosage"]
 SOURCES: tuple[str, ...] = ("analyze", "batch", "live")
-PATIENT_MAX_CHARS = 64
 PAIN_MIN, PAIN_MAX = 0, 10
 _EARLIEST_RECORDING = datetime(1990, 1, 1)
 
