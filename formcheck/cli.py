@@ -45,20 +45,16 @@ def _summary_lines(report: dict) -> list[str]:
         f"{ex['title']} ({ex['id']}) — {Path(inp['path']).name}: "
         f"{inp['duration_s']:.1f} s, {inp['frames']} frames",
     ]
-    reps = report["reps"]
-    if ex["kind"] in ("reps", "alternating_reps", "cycles") or reps["total"]:
-        sides = ""
-        if reps.get("left") is not None:
-            sides = f" (left {reps['left']}, right {reps['right']})"
-        good = sum(1 for r in reps.get("details", []) if r.get("good"))
-        lines.append(f"Reps: {reps['total']}{sides}, {good} with good form")
+    lines.append(report["headline"]["text"])
+    lines.extend(f"Dosage: {note}" for note in report["dosage"]["notes"])
+    per_side = report["analysis"].get("side") in ("both", "alternating")
     for hold in report["holds"]:
-        side = f" {hold['side']}" if hold.get("side") else ""
-        target = f" / target {hold['target_s']:.0f} s" if hold.get("target_s") else ""
+        side = f" {hold['side']}" if per_side else ""
         lines.append(
-            f"Hold{side}: {hold['duration_s']:.1f} s{target} "
-            f"({hold['start_s']:.1f}–{hold['end_s']:.1f} s)"
+            f"Hold{side}: {hold['duration_s']:.1f} s ({hold['start_s']:.1f}–{hold['end_s']:.1f} s)"
         )
+    if report["cuts"]:
+        lines.append("Video cut at " + ", ".join(f"{t:.1f} s" for t in report["cuts"]))
     for fault in report["faults"]:
         span = f"{fault['start_s']:.1f}–{fault['end_s']:.1f} s"
         lines.append(f"Fault {fault['id']} at {span}: {fault['message']}")

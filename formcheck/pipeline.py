@@ -219,6 +219,10 @@ def smoothing_description(config: ButterworthConfig) -> dict[str, Any]:
     return {"method": "butterworth", "cutoff_hz": config.cutoff_hz, "order": config.order}
 
 
+# Sections of the engine's result the report carries as they are.
+_ENGINE_SECTIONS = ("headline", "dosage", "not_counted", "cuts", "view", "frame_rate")
+
+
 def build_report(
     spec: ExerciseSpec,
     info: SourceInfo,
@@ -255,6 +259,7 @@ def build_report(
         "targets": result.get("targets", {}),
         "states": result.get("states", []),
         "cues": result.get("cues", []),
+        **{key: result[key] for key in _ENGINE_SECTIONS},
         "warnings": warnings,
         "limitations": spec.limitations,
         "disclaimer": DISCLAIMER,

@@ -96,6 +96,19 @@ class ForwardOffset:
 
 
 @dataclass(frozen=True)
+class Change:
+    """How far signal ``of`` has moved from the person's own neutral: its value now
+    minus its mean over the last ``session.baseline_s`` at rest before the current
+    rep left rest (``since = "rep_start"``). Between reps it reads the change from
+    the recent rest. For handouts that ask to keep a posture ("keep your back
+    level"), not to reach an absolute one that normal bodies may not sit in."""
+
+    type: Literal["change"]
+    of: str
+    since: Literal["rep_start"] = "rep_start"
+
+
+@dataclass(frozen=True)
 class Extremum:
     """The smallest (``min``) or largest (``max``) of other signals of the spec."""
 
@@ -111,6 +124,7 @@ Signal = Union[  # noqa: UP007 (the parser reads the members of this union)
     NormalisedDistance,
     ForwardOffset,
     Extremum,
+    Change,
 ]
 LandmarkSignal = Union[  # noqa: UP007
     JointAngle, SegmentElevation, SegmentInclination, LineOffset, NormalisedDistance, ForwardOffset
@@ -163,7 +177,8 @@ class RepRule:
     ``peak`` says which end of the signal is the working position (``"low"``: a
     squat's bottom; ``"high"``: a bridge's top). A rep leaves ``rest``, reaches the
     peak band by crossing ``enter``, leaves it again by crossing ``exit`` and ends
-    back past ``rest``.
+    back past ``rest``. ``peak_name`` names the working position in reports
+    ("top held 0.9 s of the 2 s target").
     """
 
     signal: str
@@ -174,8 +189,9 @@ class RepRule:
     min_rom: float
     min_peak_s: float = 0.0
     peak_hold_s: float = 0.0
-    min_rep_s: float = 0.5
+    min_rep_s: float = 0.4
     max_rep_s: float = 20.0
+    peak_name: str = "working position"
 
 
 @dataclass(frozen=True)
@@ -219,6 +235,9 @@ class SessionRule:
 
     Attributes:
         visibility_min: landmarks below this visibility are treated as unseen (NaN).
+        edge_margin: landmarks up to this far past the picture's edge (a fraction
+            of its width or height) are still measured; further out they are unseen
+            (measured: ``benchmarks/results/edge_tolerance.md``).
         gap_grace_s: unseen stretches shorter than this keep a rep or fault going.
         leave_after_s: how long a person must be missing or out of position before
             the session leaves the exercising state.
@@ -227,15 +246,22 @@ class SessionRule:
         side_view_max_width: (shoulder + hip width) / (2 × torso length) at most this
             for a side view; more for a front view.
         cue_display_s: a cue is shown this long; no other cue meanwhile.
+        baseline_s: a ``change`` signal's neutral is the mean over this long at rest.
+        judge_frames: a timed check (a fault's ``min_duration_s``, a rep's
+            ``min_rep_s``) must span at least this many analysed frames; at a lower
+            analysed frame rate the checks it cannot support are withheld.
     """
 
     visibility_min: float = 0.5
+    edge_margin: float = 0.1
     gap_grace_s: float = 1.0
     leave_after_s: float = 0.5
     rest_after_s: float = 5.0
     side_switch_s: float = 1.0
     side_view_max_width: float = 0.4
     cue_display_s: float = 3.0
+    baseline_s: float = 0.5
+    judge_frames: int = 3
 
 
 @dataclass(frozen=True)
@@ -288,6 +314,9 @@ def landmark_fields(signal: LandmarkSignal) -> dict[str, tuple[str, ...]]:
 def signal_range(spec: ExerciseSpec, name: str) -> tuple[float, float]:
     """The values signal ``name`` can take (thresholds outside it can never trigger)."""
     signal = spec.signals[name]
+    if isinstance(signal, Change):
+        low, high = signal_range(spec, signal.of)
+        return low - high, high - low
     if isinstance(signal, Extremum):
         ranges = [signal_range(spec, member) for member in signal.of]
         return min(r[0] for r in ranges), max(r[1] for r in ranges)
@@ -315,8 +344,16 @@ def _check_signals(spec: ExerciseSpec) -> None:
             for i, member in enumerate(signal.of):
                 if member not in spec.signals:
                     raise Invalid(join(join(path, "of"), i), f"unknown signal {member!r}")
-                if isinstance(spec.signals[member], Extremum):
-                    raise Invalid(join(join(path, "of"), i), "cannot refer to another min/max")
+                if isinstance(spec.signals[member], (Extremum, Change)):
+                    raise Invalid(join(join(path, "of"), i), "cannot refer to a min/max or change")
+            continue
+        if isinstance(signal, Change):
+            if signal.of not in spec.signals:
+                raise Invalid(join(path, "of"), f"unknown signal {signal.of!r}")
+            if isinstance(spec.signals[signal.of], Change):
+                raise Invalid(join(path, "of"), "cannot refer to another change")
+            if spec.kind not in REP_KINDS:
+                raise Invalid(join(path, "since"), f"kind {spec.kind!r} has no reps")
             continue
         for key, names in landmark_fields(signal).items():
             for i, landmark in enumerate(names):
@@ -367,6 +404,8 @@ def _check_reps(spec: ExerciseSpec) -> None:
         raise Invalid("reps", f"missing section (kind {spec.kind!r} counts reps)")
     if rule.signal not in spec.signals:
         raise Invalid("reps.signal", f"unknown signal {rule.signal!r}")
+    if isinstance(spec.signals[rule.signal], Change):
+        raise Invalid("reps.signal", "a change signal cannot count reps (it is measured from one)")
     low, high = signal_range(spec, rule.signal)
     for key in ("enter", "exit", "rest"):
         value = getattr(rule, key)
@@ -457,9 +496,20 @@ def _check_session(spec: ExerciseSpec) -> None:
     session = spec.session
     if not 0.0 <= session.visibility_min <= 1.0:
         raise Invalid("session.visibility_min", "must be within [0, 1]")
+    if not 0.0 <= session.edge_margin <= 1.0:
+        raise Invalid("session.edge_margin", "must be within [0, 1]")
     if session.side_view_max_width <= 0:
         raise Invalid("session.side_view_max_width", "must be positive")
-    for key in ("gap_grace_s", "leave_after_s", "rest_after_s", "side_switch_s", "cue_display_s"):
+    if session.judge_frames < 2:
+        raise Invalid("session.judge_frames", "must be at least 2")
+    for key in (
+        "gap_grace_s",
+        "leave_after_s",
+        "rest_after_s",
+        "side_switch_s",
+        "cue_display_s",
+        "baseline_s",
+    ):
         if getattr(session, key) < 0:
             raise Invalid(join("session", key), "must not be negative")
 
