@@ -22,7 +22,7 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from formcheck.engine import Event
+from formcheck.engine import EngineStatus, Event
 from formcheck.filters import StreamingSmoother
 from formcheck.live.capture import Captured, Clock, LatestFrameReader
 from formcheck.live.guidance import Placement, PlacementJudge
@@ -31,7 +31,7 @@ from formcheck.live.report import set_report
 from formcheck.live.speech import SilentSpeaker, Speaker
 from formcheck.live.stats import CaptureCounts, LatencyHistogram, PoseSample
 from formcheck.pose import PoseEstimator
-from formcheck.render.hud import overlay_state
+from formcheck.render.hud import overlay_state, too_few_frames_text
 from formcheck.render.overlay import OverlayState, annotate
 from formcheck.render.video import VideoWriter
 from formcheck.report import write_report
@@ -162,6 +162,7 @@ class LiveLoop:
         self._last_dt_s = 0.0
         self._last_shown_at = float("nan")
         self._fps = 0.0
+        self._too_few_frames = False
         self._latency = LatencyHistogram()
         self._inference = LatencyHistogram()
         self._recorder = _SetRecorder(self.counts())
@@ -255,6 +256,7 @@ class LiveLoop:
         self._inference.add(inference_s)
         step = self.runner.update(smoothed)
         self._speak_events(step.events, placement)
+        self._tell_frame_rate(self.runner.engine.status)
         self._apply(step)
         image = None
         if self._present is not None or self._video is not None:
@@ -265,6 +267,14 @@ class LiveLoop:
         latency_s = self._show(image, item)
         if recorder is not None and recorder is self._recorder:
             recorder.latency.add(latency_s)
+
+    def _tell_frame_rate(self, status: EngineStatus) -> None:
+        """Say in the terminal when frames start coming too slowly to judge form
+        (the screen says it on every such frame, the set report at its end)."""
+        slow = status.too_few_frames
+        if slow and not self._too_few_frames:
+            self._say(too_few_frames_text(status))
+        self._too_few_frames = slow
 
     def _show(self, image: np.ndarray | None, item: Captured) -> float:
         key = self._present(image) if self._present is not None and image is not None else None

@@ -62,26 +62,15 @@ def set_report(
 
 
 def summary_lines(report: dict[str, Any]) -> list[str]:
-    """A few lines on one set: reps per side against the target, holds, faults, cues."""
+    """A few lines on one set: its headline and dosage, faults, cues and warnings."""
     live = report["live"]
-    targets = report.get("targets", {})
     lines = [
         f"{report['exercise']['title']}, set {live['set']} of {live['sets']}"
         f"{'' if live['complete'] else ' (not completed)'}: "
         f"{report['input']['duration_s']:.0f} s"
     ]
-    reps = report["reps"]
-    if targets.get("reps") or reps["total"]:
-        target = targets.get("reps")
-        of = f" (target {target[0]}-{target[1]})" if target and target[0] != target[1] else ""
-        of = f" (target {target[0]})" if target and target[0] == target[1] else of
-        sides = f": left {reps['left']}, right {reps['right']}" if reps["left"] is not None else ""
-        lines.append(f"  reps {reps['total']}{of}{sides}")
-    for hold in report["holds"]:
-        met = "met" if hold["duration_s"] >= hold["target_s"] else "not met"
-        lines.append(
-            f"  hold ({hold['side']}) {hold['duration_s']:.1f} s of {hold['target_s']:.0f} s: {met}"
-        )
+    lines.append(f"  {report['headline']['text']}")
+    lines += [f"  {note}" for note in report["dosage"]["notes"]]
     counts: dict[str, int] = {}
     for fault in report["faults"]:
         counts[fault["id"]] = counts.get(fault["id"], 0) + 1
@@ -90,4 +79,5 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         lines.append(f"  fault {fault_id} x{count}: {message}")
     if report["cues"]:
         lines.append(f"  cues given: {len(report['cues'])}")
+    lines += [f"  warning: {warning}" for warning in report["warnings"]]
     return lines
