@@ -315,6 +315,24 @@ def test_engine_world_space_signal_is_counted_in_any_view_with_a_warning():
     assert result.view.withheld == ()
 
 
+def test_engine_measures_as_the_spec_says_for_the_other_view():
+    """Class 10: front-on, a wall sit's knee looks straight in the image; the spec
+    measures it in 3D there, so the hold is timed, and only the faults that still
+    need the side view (read in the image plane) are withheld."""
+    poses = front_view_squat_poses(np.full(300, 175.0))  # the image: legs look straight
+    for pose in poses:  # the 3D pose: knees bent to 90 deg
+        bent = standing_parts(90.0)
+        for name in ("hip", "knee", "ankle"):
+            for side in ("left", "right"):
+                pose.world_xyz[INDEX[f"{side}_{name}"], :2] = bent[name]
+    spec = load_spec("wall_squat")
+    assert set(spec.camera.other_view) == {"knee"}
+    result = analyze_poses(spec, poses)
+    assert [h.duration_s for h in result.holds] == [pytest.approx(299 * DT)]
+    assert result.view.withheld == ("back_off_wall", "knees_past_toes")
+    assert "too_shallow" not in result.view.withheld
+
+
 def pushup_parts(elbow_deg: float, wrist_y: float = 0.8) -> dict[str, np.ndarray]:
     """A push-up seen side-on facing right: the shoulder-wrist line is vertical and
     the elbow points back, so the elbow angle is ``elbow_deg``."""
@@ -610,7 +628,7 @@ def test_engine_short_hold_is_dosage_not_form():
     assert dosage.peak_hold_target_s == 2.0 and dosage.reps_held == 0
     assert all(hold == pytest.approx(0.93, abs=DT) for hold in dosage.peak_holds_s)
     assert "top held 0.9 s of the 2 s target (median; 0 of 5 reps held it)" in dosage.notes
-    assert "5 reps of the 8-12 prescribed" in dosage.notes
+    assert "5 reps: 8-12 prescribed" in dosage.notes
     assert result.to_dict()["dosage"]["reps_held"] == 0
 
 
@@ -740,9 +758,10 @@ def test_engine_too_few_frames_withholds_form_checks_and_says_so():
     engine = Engine(spec)
     for pose in poses:
         engine.update(pose)
-    assert engine.status.too_few_frames
+    status = engine.status
     result = engine.finish()
     assert result.faults == () and result.cues == ()
+    assert status.too_few_frames
     assert result.frame_rate.withheld == ("shallow",)
     assert result.frame_rate.analysed_fps == pytest.approx(0.5)
     assert any(

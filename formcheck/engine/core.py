@@ -44,7 +44,7 @@ from formcheck.engine.side import SideSelector
 from formcheck.engine.signals import SIDES, SignalEvaluator, all_of, unmeasured
 from formcheck.engine.summary import dosage, headline
 from formcheck.landmarks import LANDMARK_NAMES
-from formcheck.specs.schema import ExerciseSpec, FaultRule
+from formcheck.specs.schema import ExerciseSpec, FaultRule, other_view_spec
 from formcheck.types import PoseFrame
 
 
@@ -116,13 +116,15 @@ class Engine:
         self._fixed_side = None if spec.per_side else fixed
         self._selector = SideSelector(self._fixed_side, session.side_switch_s)
         self._evaluator = SignalEvaluator(spec)
+        # Seen from the other view: the spec's own measurement there, if it has one.
+        self._other_evaluator = SignalEvaluator(other_view_spec(spec))
         self._key_signals = self._pick_key_signals()
         self._states = SessionStates(session.leave_after_s)
         self._cues = CueThrottle(session.cue_display_s)
         self._view_rules = {
             rule.id
             for rule in spec.faults
-            if not self._evaluator.view_independent(
+            if not self._other_evaluator.view_independent(
                 [c.signal for c in rule.when if c.signal is not None]
                 if rule.scope == "frame"
                 else self._key_signals
@@ -280,10 +282,11 @@ class Engine:
             self._first_t = t
         per_track = []
         unseen = unmeasured(pose, self.spec.session.visibility_min, self.spec.session.edge_margin)
+        evaluator = self._other_evaluator if other_view else self._evaluator
         for track in self._tracks:
             track_side = self._track_side(track)
             if pose.detected and track_side:
-                values = self._evaluator.evaluate(pose, track_side, unseen)
+                values = evaluator.evaluate(pose, track_side, unseen)
             else:
                 values = self._evaluator.nan_values()
             per_track.append((track, track_side, values))
@@ -347,7 +350,7 @@ class Engine:
                 track.rep_other_view += other_view
             if attempt is not None:
                 events += self._finish_attempt(track, side, attempt)
-            self._update_shadow(track, side, t, pose, unseen, values)
+            self._update_shadow(track, side, t, pose, unseen, values, other_view)
         if track.neutral:
             track.neutral.fill(t, values, track.reps is None or track.reps.phase == "rest")
         if track.hold is not None and spec.hold is not None:
@@ -396,12 +399,14 @@ class Engine:
         pose: PoseFrame,
         unseen: np.ndarray,
         values: dict[str, float],
+        other_view: bool,
     ) -> None:
         """Advance the count on every placed landmark; keep the reps it finds with
         why the real count could not see them."""
         assert track.shadow is not None and self.spec.reps is not None
         name = self.spec.reps.signal
-        raw = self._evaluator.placed_value(pose, side, name) if pose.detected else math.nan
+        evaluator = self._other_evaluator if other_view else self._evaluator
+        raw = evaluator.placed_value(pose, side, name) if pose.detected else math.nan
         if track.shadow.phase != "rest" and math.isnan(values[name]) and math.isfinite(raw):
             for i in self._key_landmarks[side]:
                 if unseen[i]:

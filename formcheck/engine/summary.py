@@ -45,14 +45,15 @@ def dosage(
     reps_done = sum(counts.values()) if spec.reps is not None else None
     if spec.reps is not None and targets.reps is not None:
         low, high = targets.reps
-        wanted = f"{_range(low, high)} {'per side ' if per_side else ''}prescribed"
-        done = (
-            ", ".join(f"{side} {count}" for side, count in counts.items())
-            if per_side
-            else str(reps_done)
-        )
-        short = any(c < low for c in counts.values()) if per_side else (reps_done or 0) < low
-        notes.append(f"{done} reps of the {wanted}" if short else f"{done} reps: {wanted}, met")
+        wanted = _range(low, high)
+        if per_side:
+            done = ", ".join(f"{side} {count}" for side, count in counts.items())
+            met = all(count >= low for count in counts.values())
+            notes.append(f"reps per side {done}: {wanted} prescribed{', met' if met else ''}")
+        else:
+            n = reps_done or 0
+            done = f"{n} rep{'' if n == 1 else 's'}"
+            notes.append(f"{done}: {wanted} prescribed{', met' if n >= low else ''}")
     peak_target = spec.reps.peak_hold_s if spec.reps and spec.reps.peak_hold_s > 0 else None
     peak_holds = tuple(rep.hold_s for rep in reps)
     reps_held = None

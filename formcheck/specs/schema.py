@@ -9,7 +9,7 @@ ordered, references between fields resolve).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Union
 
 from formcheck.landmarks import is_known
@@ -147,10 +147,18 @@ class Condition:
 
 @dataclass(frozen=True)
 class Camera:
-    """The view the exercise needs and how to place the camera (shown to the patient)."""
+    """The view the exercise needs and how to place the camera (shown to the patient).
+
+    ``other_view`` measures some signals differently when the camera sees the person
+    from the other view (front-on for a side-view spec): same meaning and
+    thresholds, another measurement (a knee angle in 3D where the image plane
+    flattens it). Declared here, the count and the hold use it there; faults
+    whose signals are then view-independent are judged there too.
+    """
 
     view: Literal["side", "front"]
     placement: str
+    other_view: dict[str, Signal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -253,7 +261,7 @@ class SessionRule:
     """
 
     visibility_min: float = 0.5
-    edge_margin: float = 0.1
+    edge_margin: float = 0.05
     gap_grace_s: float = 1.0
     leave_after_s: float = 0.5
     rest_after_s: float = 5.0
@@ -331,11 +339,30 @@ def signal_range(spec: ExerciseSpec, name: str) -> tuple[float, float]:
     return (float("-inf"), float("inf"))
 
 
-def _check_signals(spec: ExerciseSpec) -> None:
+def other_view_spec(spec: ExerciseSpec) -> ExerciseSpec:
+    """``spec`` with its signals measured as ``camera.other_view`` says (the same
+    spec when it declares none)."""
+    if not spec.camera.other_view:
+        return spec
+    return replace(spec, signals={**spec.signals, **spec.camera.other_view})
+
+
+def _check_other_view(spec: ExerciseSpec) -> None:
+    for name, signal in spec.camera.other_view.items():
+        path = join("camera.other_view", name)
+        original = spec.signals.get(name)
+        if original is None:
+            raise Invalid(path, f"unknown signal {name!r} (it replaces one of [signals])")
+        if isinstance(signal, (Extremum, Change)) or type(signal) is not type(original):
+            raise Invalid(path, f"must be a landmark signal of the same type ({original.type!r})")
+    _check_signals(other_view_spec(spec), "camera.other_view")
+
+
+def _check_signals(spec: ExerciseSpec, where: str = "signals") -> None:
     if not spec.signals:
         raise Invalid("signals", "at least one signal is required")
     for name, signal in spec.signals.items():
-        path = join("signals", name)
+        path = join(where, name)
         if not _ID.match(name):
             raise Invalid(path, "signal names are lower_snake_case")
         if isinstance(signal, Extremum):
@@ -529,6 +556,7 @@ def check_spec(spec: ExerciseSpec) -> None:
     if (spec.kind == "alternating_reps") != (spec.sides == "alternating"):
         raise Invalid("sides", "kind 'alternating_reps' goes with sides 'alternating' (only)")
     _check_signals(spec)
+    _check_other_view(spec)
     _check_reps(spec)
     _check_hold(spec)
     _check_faults(spec)
