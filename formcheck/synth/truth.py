@@ -165,8 +165,9 @@ HoldRule = Callable[[Signals], list[tuple[str | None, np.ndarray]]]
 
 HOLD_RULES: dict[str, HoldRule] = {
     "wall_squat": lambda s: [(None, (s["knee"] >= 75) & (s["knee"] <= 105))],
+    # In a plank, straight or not (its faults say how straight): see exercise_specs/plank.toml.
     "plank": lambda s: [
-        (None, (s["body_line"] >= -0.05) & (s["body_line"] <= 0.06) & (s["body_elevation"] < 30))
+        (None, (s["body_line"] >= -0.16) & (s["body_line"] <= 0.25) & (s["body_elevation"] < 30))
     ],
     "side_plank": lambda s: [(None, np.abs(s["body_line"]) <= 0.06)],
     "bridge": lambda s: [(None, hysteresis(s["hip"], 160.0, 150.0))],
@@ -206,7 +207,7 @@ FRAME_FAULTS: dict[tuple[str, str], FrameRule] = {
     ("wall_squat", "too_shallow"): lambda s: (s["knee"] > 105) & (s["knee"] < 150),
     ("wall_squat", "knees_past_toes"): lambda s: s["knee_forward"] > 0.08,
     ("wall_squat", "back_off_wall"): lambda s: s["trunk_inclination"] > 15,
-    ("bridge", "backbend"): lambda s: s["bridge_line"] > 0.06,
+    ("bridge", "backbend"): lambda s: s["bridge_line"] > 0.09,
     ("bird_dog", "arm_below_horizontal"): lambda s: np.any(
         [
             (s[f"{a}_arm_elevation"] < -25) & (s[f"{_other(a)}_leg_elevation"] > -15)
@@ -323,7 +324,7 @@ def find_faults(
             found += [(fault, a, b) for a, b in intervals(mask, t_s)]
     for r in reps:
         m = _rep_mask(t_s, r)
-        if exercise == "squat" and 100 < np.min(sig["knee"][m]) < 120:
+        if exercise == "squat" and 110 < np.min(sig["knee"][m]) < 130:
             found.append(("shallow", r.start_s, r.end_s))
         if exercise == "bridge" and 140 < np.max(sig["hip"][m]) < 160:
             found.append(("incomplete_lift", r.start_s, r.end_s))
