@@ -277,7 +277,6 @@ def render_report_html(
     """
     ex = report["exercise"]
     inp = report["input"]
-    reps = report["reps"]
     unit = signal_unit(spec, spec.reps.signal) if spec.reps is not None else ""
     meta = [f"File: {escape(context.source)}"]
     if context.patient:
@@ -288,10 +287,6 @@ def render_report_html(
         f"{inp['duration_s']:.1f} s, {inp['frames']} frames, {inp['fps']:.1f} fps, "
         f"{inp['width']}×{inp['height']}"
     )
-    good = sum(1 for r in reps["details"] if r.get("good"))
-    sides = ""
-    if reps.get("left") is not None:
-        sides = f" (left {reps['left']}, right {reps['right']})"
     links = [
         f'<a href="{href(link)}">{label}</a>'
         for link, label in (
@@ -305,7 +300,8 @@ def render_report_html(
         f"<h1>{escape(ex['title'])} <small class=meta>({escape(ex['id'])})</small></h1>",
         f'<p class="meta">{"<br>".join(meta)}</p>',
         f"<p>{' · '.join(links)}</p>" if links else "",
-        f"<p><b>Reps: {reps['total']}{escape(sides)}, {good} with good form.</b></p>",
+        f"<p><b>{escape(report['headline']['text'])}.</b></p>",
+        "".join(f'<p class="meta">{escape(note)}</p>' for note in report["dosage"]["notes"]),
         _targets(report),
     ]
     if report["warnings"]:
