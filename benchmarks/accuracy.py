@@ -45,7 +45,8 @@ def _analyze(video: Path, exercise: str) -> dict[str, Any]:
     analysis = analyze(video, exercise)
     px = np.stack([p.pixel_xy() for p in analysis.smoothed])
     angles = {name: values.tolist() for name, values in joint_angles(px).items()}
-    return {"report": analysis.report, "t_s": [p.t_s for p in analysis.smoothed], "angles": angles}
+    report = analysis.report.to_dict()
+    return {"report": report, "t_s": [p.t_s for p in analysis.smoothed], "angles": angles}
 
 
 def _safe_analyze(job: tuple[str, str]) -> dict[str, Any]:

@@ -116,10 +116,10 @@ def run(input_dir: Path, out_dir: Path, workers: int, sampling: str) -> dict[str
     result = run_batch(jobs, out_dir, local_plan(workers), options)
     wall = time.perf_counter() - started
     reports = {}
-    for job in jobs:
-        report_path = next((out_dir).rglob(f"{Path(job.rel).stem}*/report.json"), None)
-        if report_path is not None:
-            reports[job.rel] = json.loads(report_path.read_text())
+    for row in result.rows:
+        html = out_dir / row.report if row.report else None
+        if html is not None and html.with_suffix(".json").is_file():
+            reports[row.file] = json.loads(html.with_suffix(".json").read_text())
     duration = sum(r["input"]["duration_s"] for r in reports.values())
     return {
         "sampling": sampling,

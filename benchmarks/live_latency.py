@@ -97,7 +97,7 @@ def live_run(clip: Path, exercise: str) -> dict[str, object]:
     return {
         **result.live_section(),
         "cpu_share": round(result.cpu_s / result.wall_s, 3),
-        "reps": [saved.report["reps"]["total"] for saved in result.sets],
+        "reps": [saved.report.session.reps_total for saved in result.sets],
     }
 
 

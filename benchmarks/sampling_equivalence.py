@@ -32,13 +32,16 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from realclips import REALCLIPS, add_clip_set_arguments, labelled_clips
 
 from formcheck.atomic import write_text_atomic
 from formcheck.report.markdown import md_table
+
+if TYPE_CHECKING:
+    from formcheck.pipeline import Analysis
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
@@ -77,19 +80,16 @@ def compare(full: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def replayed_report(landmarks: Path, exercise: str) -> tuple[dict[str, Any], int]:
-    """The adaptive report with the saved full-rate poses in place of the model."""
+def replayed_report(full: Analysis) -> tuple[dict[str, Any], int]:
+    """The adaptive report with the full-rate poses in place of the model."""
     from formcheck.pipeline import AnalysisOptions, analysis_from_poses
-    from formcheck.pose import ReplayEstimator
     from formcheck.sampling import resample
-    from formcheck.specs import load_spec
 
-    spec = load_spec(exercise)
-    replay = ReplayEstimator(landmarks)
-    filled, analysed = resample(list(replay.iter_poses()), spec)
+    spec = full.report.spec
+    filled, analysed = resample(full.poses, spec)
     options = AnalysisOptions(sampling="adaptive")
-    analysis = analysis_from_poses(filled, spec, replay.source_info(), options, "replay", analysed)
-    return analysis.report, analysed
+    analysis = analysis_from_poses(filled, spec, full.report.source, options, "replay", analysed)
+    return analysis.report.to_dict(), analysed
 
 
 def clip_result(job: tuple[str, str, str, str]) -> dict[str, Any]:
@@ -99,23 +99,22 @@ def clip_result(job: tuple[str, str, str, str]) -> dict[str, Any]:
     group, name, video, exercise = job
     row: dict[str, Any] = {"group": group, "clip": name, "exercise": exercise}
     try:
-        with tempfile.TemporaryDirectory(prefix="formcheck-eq-") as tmp:
-            landmarks = Path(tmp) / "full.npz"
-            started = time.perf_counter()
-            full = analyze(video, exercise, AnalysisOptions(save_landmarks=landmarks, threads=1))
-            row["full_s"] = time.perf_counter() - started
-            started = time.perf_counter()
-            fast = analyze(video, exercise, AnalysisOptions(sampling="adaptive", threads=1))
-            row["adaptive_s"] = time.perf_counter() - started
-            replayed, replayed_analysed = replayed_report(landmarks, exercise)
+        started = time.perf_counter()
+        full = analyze(video, exercise, AnalysisOptions(threads=1))
+        row["full_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        fast = analyze(video, exercise, AnalysisOptions(sampling="adaptive", threads=1))
+        row["adaptive_s"] = time.perf_counter() - started
+        replayed, replayed_analysed = replayed_report(full)
     except Exception as error:  # a failed clip is a result, not the end of the benchmark
         row["error"] = f"{type(error).__name__}: {error}"
         return row
-    row["frames"] = full.report["input"]["frames"]
-    row["adaptive_analysed"] = fast.report["analysis"]["sampling"]["frames_analysed"]
+    full_report, fast_report = full.report.to_dict(), fast.report.to_dict()
+    row["frames"] = full_report["input"]["frames"]
+    row["adaptive_analysed"] = fast_report["analysis"]["sampling"]["frames_analysed"]
     row["replayed_analysed"] = replayed_analysed
-    row["adaptive"] = compare(full.report, fast.report)
-    row["replayed"] = compare(full.report, replayed)
+    row["adaptive"] = compare(full_report, fast_report)
+    row["replayed"] = compare(full_report, replayed)
     return row
 
 

@@ -11,6 +11,16 @@ overlay (drawing) and encode (H.264). Comparisons:
 * a naive peer loop (OpenCV read → ``mp.solutions.pose`` → per-frame Python angles);
 * the Tasks backend against the legacy backend, and any user ``.task`` model;
 * input resolution (480p / 720p / 1080p).
+
+Every loop stops after ``max_frames`` frames (after the warm-up); every
+measurement is repeated ``repeats`` times and reported as the run with the median
+frame rate, with the spread of all runs. A measurement whose runs differ by more
+than ``UNSTEADY_SPREAD`` of their median is flagged (the machine was busy), and
+the load average is recorded at the start and at the end.
+
+Only light modules are imported at the top (the command line reads the defaults
+below for its help); the video, drawing and smoothing libraries are imported by
+the functions that time them.
 """
 
 from __future__ import annotations
@@ -21,27 +31,20 @@ import math
 import os
 import platform
 import resource
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-import av
-import cv2
 import numpy as np
 
 import formcheck
-from formcheck.engine import Engine
-from formcheck.filters import StreamingSmoother
-from formcheck.pose import available_cores, create_estimator
-from formcheck.render.hud import overlay_state
-from formcheck.render.overlay import annotate
-from formcheck.render.video import VideoWriter
-from formcheck.report.markdown import md_row
-from formcheck.specs import load_spec
-from formcheck.types import Frame, PoseFrame
+from formcheck.pose import BACKENDS, available_cores, create_estimator
+from formcheck.types import FALLBACK_FPS, Frame, PoseFrame
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -51,6 +54,11 @@ TARGETS = {
     "analysis_p95_ms": 1.0,
     "pipeline_vs_inference_throughput": 0.9,
 }
+DEFAULT_RESOLUTIONS: tuple[int, ...] = (480, 720, 1080)
+DEFAULT_MAX_FRAMES = 300
+DEFAULT_REPEATS = 3
+UNSTEADY_SPREAD = 0.15  # (max - min) / median of a measurement's frame rates
+BenchProgress = Callable[[int, int, str], None]  # (done, total, what starts now)
 
 
 def latency_stats(samples_s: list[float]) -> dict[str, float]:
@@ -76,6 +84,8 @@ def latency_stats(samples_s: list[float]) -> dict[str, float]:
 def machine_facts() -> dict[str, Any]:
     """CPU, cores, load, library versions and thread settings, for results headers
     (a benchmark run on a loaded machine says so)."""
+    import av
+    import cv2
     import mediapipe
     import scipy
 
@@ -115,6 +125,9 @@ def machine_facts() -> dict[str, Any]:
 
 def decoded_frames(path: Path, height: int | None) -> Iterator[tuple[float, float, Frame]]:
     """Yield (decode_s, preprocess_s, frame) for each frame of ``path``."""
+    import av
+    import cv2
+
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -178,9 +191,18 @@ def run_stages(
     tmp_dir: Path | None = None,
 ) -> StageRun:
     """One instrumented pass over ``video``; the first ``warmup`` frames are not counted."""
+    import cv2
+
+    from formcheck.engine import Engine
+    from formcheck.filters import StreamingSmoother
+    from formcheck.render.hud import overlay_state
+    from formcheck.render.overlay import annotate
+    from formcheck.render.video import VideoWriter
+    from formcheck.specs import load_spec
+
     spec = load_spec(exercise)
     estimator = create_estimator(backend, model=model)
-    smoother = StreamingSmoother("one_euro")
+    smoother = StreamingSmoother("one_euro", visibility_min=spec.session.visibility_min)
     engine = Engine(spec)
     run = StageRun()
     writer = None
@@ -213,7 +235,7 @@ def run_stages(
                 bgr = cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR)
                 overlay_s, _ = _timed(draw, bgr, smoothed)
                 if writer is None:
-                    writer = VideoWriter(out_path, frame.width, frame.height, 30.0)
+                    writer = VideoWriter(out_path, frame.width, frame.height, FALLBACK_FPS)
                 encode_s, _ = _timed(writer.write, bgr[..., ::-1], frame.t_s)
                 times.update(overlay=overlay_s, encode=encode_s)
             if i >= warmup:
@@ -248,6 +270,25 @@ def inference_floor(
     return {"fps": len(samples) / wall if wall else math.nan, **latency_stats(samples)}
 
 
+def trimmed_copy(video: Path, frames: int, out_path: Path) -> Path:
+    """The first ``frames`` frames of ``video`` as an MP4 (so that whole-file loops
+    honour ``max_frames``)."""
+    from formcheck.render.video import VideoWriter
+
+    writer = None
+    try:
+        for i, (_, _, frame) in enumerate(decoded_frames(video, None)):
+            if i >= frames:
+                break
+            if writer is None:
+                writer = VideoWriter(out_path, frame.width, frame.height, FALLBACK_FPS)
+            writer.write(frame.image, frame.t_s)
+    finally:
+        if writer is not None:
+            writer.close()
+    return out_path
+
+
 def full_pipeline_throughput(video: Path, exercise: str, backend: str = "tasks") -> dict[str, Any]:
     """Frames per second of the real offline pipeline (reader thread, inference, engine)."""
     from formcheck.pipeline import AnalysisOptions, analyze
@@ -263,8 +304,9 @@ def full_pipeline_throughput(video: Path, exercise: str, backend: str = "tasks")
     }
 
 
-def naive_peer_loop(video: Path, warmup: int = 10) -> dict[str, Any]:
+def naive_peer_loop(video: Path, warmup: int = 10, max_frames: int | None = None) -> dict[str, Any]:
     """The common pattern: OpenCV read → cvtColor → mp.solutions.pose → Python angles."""
+    import cv2
     import mediapipe as mp
 
     from formcheck.pose.native_log import quiet_native_stderr
@@ -276,7 +318,7 @@ def naive_peer_loop(video: Path, warmup: int = 10) -> dict[str, Any]:
     i = 0
     try:
         wall0 = time.perf_counter()
-        while True:
+        while max_frames is None or i < max_frames + warmup:
             t0 = time.perf_counter()
             ok, bgr = cap.read()
             if not ok:
@@ -311,53 +353,115 @@ def _decode_all(video: Path, height: int | None, limit: int | None) -> list[Fram
     return frames
 
 
+def _stage_summary(video: Path, exercise: str, **settings: Any) -> dict[str, Any]:
+    """:func:`run_stages` summarised."""
+    return run_stages(video, exercise, **settings).summary()
+
+
+def repeated(measure: Callable[[], dict[str, Any]], repeats: int) -> dict[str, Any]:
+    """Run ``measure`` ``repeats`` times; the run with the median frame rate, plus
+    every run's rate (``fps_runs``), their spread and whether it is too wide."""
+    runs = sorted((measure() for _ in range(max(1, repeats))), key=lambda r: r["fps"])
+    median = runs[len(runs) // 2]
+    rates = [r["fps"] for r in runs]
+    spread = (rates[-1] - rates[0]) / median["fps"] if median["fps"] else math.nan
+    return {**median, "fps_runs": rates, "fps_spread": spread, "unsteady": spread > UNSTEADY_SPREAD}
+
+
 def run_benchmark(
     videos: list[Path],
     exercise: str,
     *,
-    backends: tuple[str, ...] = ("tasks", "legacy"),
+    backends: tuple[str, ...] = BACKENDS,
     model: Path | None = None,
-    resolutions: tuple[int, ...] = (480, 720, 1080),
-    max_frames: int | None = 300,
+    resolutions: tuple[int, ...] = DEFAULT_RESOLUTIONS,
+    max_frames: int | None = DEFAULT_MAX_FRAMES,
     warmup: int = 10,
+    repeats: int = DEFAULT_REPEATS,
+    progress: BenchProgress | None = None,
+    tmp_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """Run every measurement once and return the results (see module docstring)."""
+    """Run every measurement ``repeats`` times and return the results (see module docstring)."""
     started = datetime.now(UTC)
     results: dict[str, Any] = {
         "date_utc": started.isoformat(timespec="seconds"),
         "machine": machine_facts(),
+        "settings": {"max_frames": max_frames, "warmup": warmup, "repeats": repeats},
     }
+    per_video_steps = 3 + len(backends) + (model is not None)
+    total = repeats * (len(videos) * per_video_steps + len(resolutions))
+    done = 0
+
+    def measure(what: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        def counted() -> dict[str, Any]:
+            nonlocal done
+            if progress is not None:
+                progress(done, total, what)
+            out = fn()
+            done += 1
+            return out
+
+        return repeated(counted, repeats)
+
     per_video = []
-    for video in videos:
-        entry: dict[str, Any] = {"video": str(video)}
-        entry["stages_native"] = run_stages(
-            video, exercise, max_frames=max_frames, warmup=warmup
-        ).summary()
-        frames = _decode_all(video, None, None if max_frames is None else max_frames + warmup)
-        entry["inference"] = {b: inference_floor(frames, b, warmup=warmup) for b in backends}
-        if model is not None:
-            entry["inference"][f"model:{model.name}"] = inference_floor(
-                frames, "tasks", model, warmup
+    with tempfile.TemporaryDirectory(prefix="formcheck-bench-", dir=tmp_dir) as tmp:
+        for video in videos:
+            name = video.name
+            entry: dict[str, Any] = {"video": str(video)}
+            limit = None if max_frames is None else max_frames + warmup
+            clip = video if limit is None else trimmed_copy(video, limit, Path(tmp) / name)
+            entry["stages_native"] = measure(
+                f"{name}: stages",
+                partial(
+                    _stage_summary,
+                    video,
+                    exercise,
+                    max_frames=max_frames,
+                    warmup=warmup,
+                    tmp_dir=Path(tmp),
+                ),
             )
-        entry["pipeline"] = full_pipeline_throughput(video, exercise)
-        entry["naive_peer"] = naive_peer_loop(video, warmup)
-        per_video.append(entry)
+            frames = _decode_all(video, None, limit)
+            floors: dict[str, tuple[str, Path | None]] = {b: (b, None) for b in backends}
+            if model is not None:
+                floors[f"model:{model.name}"] = ("tasks", model)
+            entry["inference"] = {
+                label: measure(
+                    f"{name}: inference {label}",
+                    partial(inference_floor, frames, backend, path, warmup),
+                )
+                for label, (backend, path) in floors.items()
+            }
+            entry["pipeline"] = measure(
+                f"{name}: analyze", partial(full_pipeline_throughput, clip, exercise)
+            )
+            entry["naive_peer"] = measure(
+                f"{name}: naive peer", partial(naive_peer_loop, video, warmup, max_frames)
+            )
+            per_video.append(entry)
     results["videos"] = per_video
     first = videos[0]
     results["resolutions"] = {
-        f"{h}p": run_stages(
-            first,
-            exercise,
-            height=h,
-            max_frames=min(max_frames or 120, 120),
-            warmup=warmup,
-            draw_and_encode=True,
-        ).summary()
+        f"{h}p": measure(
+            f"{first.name}: {h}p",
+            partial(
+                _stage_summary,
+                first,
+                exercise,
+                height=h,
+                max_frames=min(max_frames or 120, 120),
+                warmup=warmup,
+                tmp_dir=tmp_dir,
+            ),
+        )
         for h in resolutions
     }
+    if progress is not None:
+        progress(done, total, "done")
     results["ratios"] = ratios(results)
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     results["wall_s"] = (datetime.now(UTC) - started).total_seconds()
+    results["load_avg_1min_end"] = round(os.getloadavg()[0], 2)
     return results
 
 
@@ -398,18 +502,30 @@ _RES_STAGES = ("decode", "preprocess", "inference", "overlay", "encode")
 
 def to_markdown(results: dict[str, Any], command: str) -> str:
     """A readable results page (the JSON beside it has every number)."""
+    from formcheck.report.markdown import md_row
+
     m = results["machine"]
+    settings = results["settings"]
+    unsteady = [name for name, row in _measurements(results) if row.get("unsteady")]
     lines = [
         "# formcheck CPU latency benchmark",
         "",
         f"Measured {results['date_utc']} with `{command}`.",
         "",
-        f"Machine: {m['cpu']}, {m['cores']} cores, load average {m['load_avg_1min']} at start, "
-        f"Python {m['python']}; "
+        f"Machine: {m['cpu']}, {m['cores']} cores, load average {m['load_avg_1min']} at start "
+        f"and {results['load_avg_1min_end']} at the end, Python {m['python']}; "
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
         + f"; threads {m['threads']}. Peak RSS {results['peak_rss_mb']:.0f} MB.",
         "",
-        "## Headline ratios (one run)",
+        f"Each measurement ran {settings['repeats']} times on at most "
+        f"{settings['max_frames']} frames after {settings['warmup']} warm-up frames; the run "
+        "with the median frame rate is shown, with the spread of all runs "
+        f"((max - min) / median). Spread above {UNSTEADY_SPREAD:.0%} is flagged **unsteady**: "
+        "the machine was busy, compare those rows with care.",
+        "",
+        "Unsteady: " + (", ".join(unsteady) if unsteady else "none") + ".",
+        "",
+        "## Headline ratios (medians)",
         "",
         "| ratio | value | target | met |",
         "|---|---|---|---|",
@@ -431,14 +547,31 @@ def to_markdown(results: dict[str, Any], command: str) -> str:
             lines.append(
                 md_row(stage, *(f"{st[k]:.2f}" for k in ("p50_ms", "p95_ms", "p99_ms", "mean_ms")))
             )
-        lines += ["", "| loop | frames/s | p50 ms | p95 ms |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "| loop | frames/s | spread | p50 ms | p95 ms |",
+            "|---|---|---|---|---|",
+        ]
         for name, inf in v["inference"].items():
-            lines.append(md_row(f"inference only: {name}", *(f"{inf[k]:.1f}" for k in _LOOP_KEYS)))
-        lines.append(f"| formcheck full pipeline (analyze) | {v['pipeline']['fps']:.1f} | | |")
+            lines.append(
+                md_row(
+                    f"inference only: {name}",
+                    f"{inf['fps']:.1f}",
+                    _spread(inf),
+                    *(f"{inf[k]:.1f}" for k in _LOOP_KEYS[1:]),
+                )
+            )
+        pipe = v["pipeline"]
+        lines.append(
+            md_row("formcheck full pipeline (analyze)", f"{pipe['fps']:.1f}", _spread(pipe), "", "")
+        )
         n = v["naive_peer"]
         lines.append(
             md_row(
-                "naive peer (cv2, mp.solutions.pose, angles)", *(f"{n[k]:.1f}" for k in _LOOP_KEYS)
+                "naive peer (cv2, mp.solutions.pose, angles)",
+                f"{n['fps']:.1f}",
+                _spread(n),
+                *(f"{n[k]:.1f}" for k in _LOOP_KEYS[1:]),
             )
         )
         staged = v["stages_native"]
@@ -446,6 +579,7 @@ def to_markdown(results: dict[str, Any], command: str) -> str:
             md_row(
                 f"instrumented stages, CPU use {staged['cpu_utilisation']:.2f} cores",
                 f"{staged['fps']:.1f}",
+                _spread(staged),
                 "",
                 "",
             )
@@ -454,23 +588,49 @@ def to_markdown(results: dict[str, Any], command: str) -> str:
         "",
         "## Input resolution (first video, resized)",
         "",
-        md_row("resolution", "frames/s", *(f"{s} p50 ms" for s in _RES_STAGES)),
-        "|---|---|---|---|---|---|---|",
+        md_row("resolution", "frames/s", "spread", *(f"{s} p50 ms" for s in _RES_STAGES)),
+        "|---|---|---|---|---|---|---|---|",
     ]
     for res, summary in results["resolutions"].items():
         st = summary["stages"]
         lines.append(
-            md_row(res, f"{summary['fps']:.1f}", *(f"{st[s]['p50_ms']:.2f}" for s in _RES_STAGES))
+            md_row(
+                res,
+                f"{summary['fps']:.1f}",
+                _spread(summary),
+                *(f"{st[s]['p50_ms']:.2f}" for s in _RES_STAGES),
+            )
         )
     return "\n".join(lines) + "\n"
 
 
-def write_results(results: dict[str, Any], out: Path, command: str) -> tuple[Path, Path]:
-    """Write ``out`` (.json) and the markdown beside it, atomically."""
+def _spread(row: dict[str, Any]) -> str:
+    text = f"{row['fps_spread']:.0%}"
+    return f"{text} **unsteady**" if row["unsteady"] else text
+
+
+def _measurements(results: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every repeated measurement of a results dict, with a readable name."""
+    for v in results["videos"]:
+        name = Path(v["video"]).name
+        yield f"{name} stages", v["stages_native"]
+        for backend, row in v["inference"].items():
+            yield f"{name} inference {backend}", row
+        yield f"{name} analyze", v["pipeline"]
+        yield f"{name} naive peer", v["naive_peer"]
+    for res, row in results["resolutions"].items():
+        yield f"{res} stages", row
+
+
+RESULTS_STEM = "latency"
+
+
+def write_results(results: dict[str, Any], out_dir: Path, command: str) -> tuple[Path, Path]:
+    """Write ``out_dir/latency.json`` and ``latency.md`` beside it, atomically."""
     from formcheck.atomic import write_text_atomic
 
-    json_path = out.with_suffix(".json")
-    md_path = out.with_suffix(".md")
+    json_path = out_dir / f"{RESULTS_STEM}.json"
+    md_path = out_dir / f"{RESULTS_STEM}.md"
     write_text_atomic(json_path, json.dumps(results, indent=2, default=float) + "\n")
     write_text_atomic(md_path, to_markdown(results, command))
     return json_path, md_path

@@ -69,6 +69,11 @@ MIRROR: tuple[int, ...] = tuple(
     for name in LANDMARK_NAMES
 )
 
+# Landmarks less visible than this are treated as unseen (NaN), not as a guess: the
+# default of a spec's ``[session] visibility_min``, which the smoother, the engine
+# and the data-quality warnings all read from the spec.
+VISIBILITY_MIN = 0.5
+
 # Body landmarks the engine needs in frame for any exercise (face and hand
 # details are not required).
 BODY_CORE: tuple[str, ...] = (

@@ -1,7 +1,10 @@
 """Offline analysis of one recording: the library API behind ``formcheck analyze``.
 
-frames → pose estimator → zero-phase smoothing → exercise engine → JSON report
-(and optionally an annotated MP4 and a landmark file for replay).
+frames → pose estimator → zero-phase smoothing → exercise engine → typed report
+(:class:`~formcheck.report.Report`). An analysis reads its input and nothing else:
+writing the report, an annotated video or the landmarks is the caller's choice
+(:mod:`formcheck.report.writers`, :func:`formcheck.render.video.write_annotated`,
+:func:`formcheck.sources.write_replay`).
 """
 
 from __future__ import annotations
@@ -9,18 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-
-from formcheck.engine import Engine, SessionResult
+from formcheck.engine import Engine, EngineStatus, SessionResult
 from formcheck.filters import ButterworthConfig, smooth_offline
-from formcheck.landmarks import BODY_CORE, INDEX
-from formcheck.pose import PoseEstimator, create_estimator
-from formcheck.pose.replay import LandmarkRecorder, ReplayEstimator
-from formcheck.report import DISCLAIMER, SCHEMA_VERSION
+from formcheck.pose import DEFAULT_BACKEND, PoseEstimator, create_estimator
+from formcheck.report import AnalysisInfo, InputStats, Report, Sampling, Smoothing
 from formcheck.sampling import AdaptiveSampler, fill_skipped, sample_poses
-from formcheck.sources import ThreadedReader, open_source
+from formcheck.sources import REPLAY_SUFFIX, ReplaySource, ThreadedReader, open_source
 from formcheck.sources.base import LazyFrame, ReadyFrame, SourceInfo
 from formcheck.specs import ExerciseSpec, load_spec
 from formcheck.types import PoseFrame
@@ -32,13 +30,13 @@ ProgressCallback = Callable[[int, int | None], None]
 class AnalysisOptions:
     """Settings of one offline analysis (each default lives here, once).
 
+    Landmark visibility is the spec's business (``session.visibility_min``), so it
+    is not an option here: the smoother, the engine and the warnings read it there.
+
     Attributes:
-        backend: pose backend, ``"tasks"`` (default) or ``"legacy"``.
+        backend: pose backend, one of ``formcheck.pose.BACKENDS``.
         model: a user ``.task`` model file for the Tasks backend.
         smoothing: offline smoother settings.
-        save_landmarks: write the raw landmarks here (replay format).
-        annotate_path: write an annotated MP4 here.
-        min_visibility: landmarks below this visibility count as not visible.
         sampling: ``"full"`` runs the pose model on every frame; ``"adaptive"``
             only where the spec's decisions need it, interpolating the rest
             (:mod:`formcheck.sampling`).
@@ -46,12 +44,9 @@ class AnalysisOptions:
             the landmarks are the same whatever the count, only the speed changes).
     """
 
-    backend: str = "tasks"
+    backend: str = DEFAULT_BACKEND
     model: Path | None = None
     smoothing: ButterworthConfig = field(default_factory=ButterworthConfig)
-    save_landmarks: Path | None = None
-    annotate_path: Path | None = None
-    min_visibility: float = 0.5
     sampling: str = "full"
     threads: int | None = None
 
@@ -65,16 +60,32 @@ class AnalysisOptions:
         """A pose estimator for these options' backend, model and threads."""
         return create_estimator(self.backend, model=self.model, threads=self.threads)
 
+    @property
+    def backend_name(self) -> str:
+        """The backend as reports name it (``tasks:<model file>`` for a user model)."""
+        return self.backend if self.model is None else f"tasks:{self.model.name}"
+
 
 @dataclass
 class Analysis:
-    """Everything one analysis produced; ``report`` is the JSON contract."""
+    """Everything one analysis produced.
 
-    report: dict[str, Any]
-    session: SessionResult
+    Attributes:
+        report: the typed report (``report.to_dict()`` is the JSON contract).
+        poses: the raw pose of every frame (what ``write_replay`` saves).
+        smoothed: the smoothed poses the engine saw, aligned with ``poses``.
+        statuses: the engine's status after each frame (for annotated videos).
+    """
+
+    report: Report
     poses: list[PoseFrame]
     smoothed: list[PoseFrame]
-    statuses: list[Any]
+    statuses: list[EngineStatus]
+
+    @property
+    def session(self) -> SessionResult:
+        """The engine's result (``report.session``)."""
+        return self.report.session
 
 
 def _estimate_poses(
@@ -135,135 +146,11 @@ def _estimate_poses(
     return info, fill_skipped(analysed, timeline, info.width, info.height), len(analysed)
 
 
-def _replayed_poses(path: Path) -> tuple[SourceInfo, list[PoseFrame]]:
-    replay = ReplayEstimator(path)
-    poses = list(replay.iter_poses())
-    return replay.source_info(), poses
-
-
-def quality_warnings(poses: list[PoseFrame], min_visibility: float) -> list[str]:
-    """Data-quality findings a reviewer should know before trusting the counts."""
-    if not poses:
-        return ["the recording has no frames"]
-    n = len(poses)
-    warnings = []
-    no_person = sum(not p.detected for p in poses) / n
-    if no_person == 1.0:
-        warnings.append("no person was detected in any frame")
-        return warnings
-    if no_person >= 0.05:
-        warnings.append(f"no person detected in {no_person:.0%} of frames")
-    several = sum(p.people > 1 for p in poses) / n
-    if several >= 0.05:
-        warnings.append(
-            f"more than one person in {several:.0%} of frames: the most prominent one was analysed"
-        )
-    # A side view hides the far limbs, so "fully visible" asks for one whole side.
-    left = [INDEX[name] for name in BODY_CORE if name.startswith("left_")]
-    right = [INDEX[name] for name in BODY_CORE if name.startswith("right_")]
-    partial = (
-        sum(
-            p.detected
-            and not (
-                np.all(p.visibility[left] >= min_visibility)
-                or np.all(p.visibility[right] >= min_visibility)
-            )
-            for p in poses
-        )
-        / n
-    )
-    if partial >= 0.05:
-        warnings.append(f"person not fully visible in {partial:.0%} of frames")
-    return warnings
-
-
-@dataclass(frozen=True)
-class InputStats:
-    """What the report says about the recorded frames.
-
-    Attributes:
-        frames: frames analysed.
-        duration_s: first to last timestamp plus one frame interval.
-        fps: frames per second measured from the timestamps.
-        frames_with_person: frames in which a person was found.
-        warnings: data-quality findings (:func:`quality_warnings`).
-    """
-
-    frames: int
-    duration_s: float
-    fps: float
-    frames_with_person: int
-    warnings: tuple[str, ...]
-
-    @classmethod
-    def from_poses(
-        cls, poses: list[PoseFrame], min_visibility: float, nominal_fps: float = 0.0
-    ) -> InputStats:
-        duration = (poses[-1].t_s - poses[0].t_s) if len(poses) > 1 else 0.0
-        if len(poses) > 1:
-            duration += float(np.median(np.diff([p.t_s for p in poses])))
-        fps = (len(poses) / duration) if duration > 0 else float(nominal_fps or 0.0)
-        return cls(
-            frames=len(poses),
-            duration_s=duration,
-            fps=fps,
-            frames_with_person=sum(p.detected for p in poses),
-            warnings=tuple(quality_warnings(poses, min_visibility)),
-        )
-
-
-def smoothing_description(config: ButterworthConfig) -> dict[str, Any]:
-    """The report's ``analysis.smoothing`` for the offline smoother."""
+def smoothing_info(config: ButterworthConfig) -> Smoothing:
+    """The report's description of the offline smoother."""
     if not config.enabled:
-        return {"method": "none"}
-    return {"method": "butterworth", "cutoff_hz": config.cutoff_hz, "order": config.order}
-
-
-# Sections of the engine's result the report carries as they are.
-_ENGINE_SECTIONS = ("headline", "dosage", "not_counted", "cuts", "view", "frame_rate")
-
-
-def build_report(
-    spec: ExerciseSpec,
-    info: SourceInfo,
-    stats: InputStats,
-    session: SessionResult,
-    backend_name: str,
-    smoothing: dict[str, Any],
-) -> dict[str, Any]:
-    """Assemble the JSON report (schema in docs/report.md)."""
-    result = session.to_dict()
-    warnings = list(stats.warnings)
-    warnings += [w for w in result.get("warnings", []) if w not in warnings]
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "exercise": {"id": spec.id, "title": spec.title, "kind": spec.kind, "view": spec.view},
-        "input": {
-            "path": str(info.path),
-            "width": int(info.width),
-            "height": int(info.height),
-            "fps": round(stats.fps, 3),
-            "frames": stats.frames,
-            "duration_s": round(stats.duration_s, 3),
-            "rotation_deg": int(info.rotation_deg),
-        },
-        "analysis": {
-            "backend": backend_name,
-            "smoothing": smoothing,
-            "frames_with_person": stats.frames_with_person,
-            "side": result.get("side"),
-        },
-        "reps": result["reps"],
-        "holds": result["holds"],
-        "faults": result["faults"],
-        "targets": result.get("targets", {}),
-        "states": result.get("states", []),
-        "cues": result.get("cues", []),
-        **{key: result[key] for key in _ENGINE_SECTIONS},
-        "warnings": warnings,
-        "limitations": spec.limitations,
-        "disclaimer": DISCLAIMER,
-    }
+        return Smoothing("none")
+    return Smoothing("butterworth", {"cutoff_hz": config.cutoff_hz, "order": config.order})
 
 
 def analysis_from_poses(
@@ -280,19 +167,24 @@ def analysis_from_poses(
     (replayed landmarks, a sampling policy tried on saved poses).
     ``frames_analysed`` is how many of ``poses`` the pose model produced.
     """
-    smoothed = smooth_offline(poses, options.smoothing)
+    smoothed = smooth_offline(poses, options.smoothing, visibility_min=spec.session.visibility_min)
     engine = Engine(spec)
     statuses = []
     for pose in smoothed:
         engine.update(pose)
         statuses.append(engine.status)
-    session = engine.finish()
-    stats = InputStats.from_poses(poses, options.min_visibility, info.fps)
-    report = build_report(
-        spec, info, stats, session, backend_name, smoothing_description(options.smoothing)
+    report = Report(
+        spec=spec,
+        source=info,
+        stats=InputStats.from_poses(poses, info.fps),
+        analysis=AnalysisInfo(
+            backend_name,
+            smoothing_info(options.smoothing),
+            Sampling(options.sampling, frames_analysed),
+        ),
+        session=engine.finish(),
     )
-    report["analysis"]["sampling"] = {"mode": options.sampling, "frames_analysed": frames_analysed}
-    return Analysis(report, session, poses, smoothed, statuses)
+    return Analysis(report, poses, smoothed, statuses)
 
 
 def analyze(
@@ -316,27 +208,15 @@ def analyze(
     Example:
         >>> from formcheck.pipeline import analyze  # doctest: +SKIP
         >>> result = analyze("sample_videos/bridge.mp4", "bridge")  # doctest: +SKIP
-        >>> result.report["reps"]["total"]  # doctest: +SKIP
-        8
+        >>> result.session.reps_total  # doctest: +SKIP
+        3
     """
     options = options or AnalysisOptions()
     path = Path(path)
     spec = exercise if isinstance(exercise, ExerciseSpec) else load_spec(exercise)
-    if path.suffix.lower() == ".npz":
-        info, poses = _replayed_poses(path)
-        analysed = len(poses)
-        backend_name = "replay"
-    else:
-        info, poses, analysed = _estimate_poses(path, spec, options, progress, estimator)
-        backend_name = options.backend if options.model is None else f"tasks:{options.model.name}"
-    if options.save_landmarks is not None:
-        recorder = LandmarkRecorder(source_path=str(info.path), backend=backend_name)
-        for pose in poses:
-            recorder.add(pose)
-        recorder.save(options.save_landmarks)
-    analysis = analysis_from_poses(poses, spec, info, options, backend_name, analysed)
-    if options.annotate_path is not None:
-        from formcheck.render.video import write_annotated
-
-        write_annotated(path, analysis, spec, options.annotate_path)
-    return analysis
+    if path.suffix.lower() == REPLAY_SUFFIX:
+        replay = ReplaySource(path)
+        poses = list(replay)
+        return analysis_from_poses(poses, spec, replay.info, options, "replay", len(poses))
+    info, poses, analysed = _estimate_poses(path, spec, options, progress, estimator)
+    return analysis_from_poses(poses, spec, info, options, options.backend_name, analysed)

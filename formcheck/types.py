@@ -18,6 +18,10 @@ import numpy as np
 
 from formcheck.landmarks import NUM_LANDMARKS
 
+# Frames per second assumed where nothing states a rate: image folders, a container
+# without one, a recording whose timestamps never advance.
+FALLBACK_FPS = 30.0
+
 
 @dataclass(frozen=True, slots=True)
 class Frame:

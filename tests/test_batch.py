@@ -8,6 +8,8 @@ synthetic landmarks, the input video decoded for real) so no pose model runs;
 from __future__ import annotations
 
 import csv
+import dataclasses
+import io
 import json
 import os
 import shutil
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import performance, write_video
 
 from formcheck.batch import (
     BatchOptions,
@@ -34,32 +37,13 @@ from formcheck.batch.discover import NameFields, discover_videos
 from formcheck.batch.runner import CRASHED
 from formcheck.batch.state import STATE_FILE
 from formcheck.cli import main
-from formcheck.engine import analyze_poses
 from formcheck.filters import ButterworthConfig
-from formcheck.pipeline import (
-    Analysis,
-    AnalysisOptions,
-    InputStats,
-    build_report,
-    smoothing_description,
-)
-from formcheck.render.video import VideoWriter
-from formcheck.report import validate_report
+from formcheck.pipeline import Analysis, AnalysisOptions, analysis_from_poses
+from formcheck.report import output_name, output_stem, validate_report
 from formcheck.sources import open_source
 from formcheck.specs import ExerciseSpec
-from formcheck.synth.clip import make_clip, pose_frames
 
 FAULTS = {"squat": "shallow", "bridge": "backbend"}
-_POSES: dict[str, list] = {}
-
-
-def write_video(path: Path, frames: int = 12, width: int = 64, height: int = 48) -> Path:
-    """A tiny real H.264 MP4 (grey ramp frames, 10 fps)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with VideoWriter(path, width, height, 10.0) as writer:
-        for i in range(frames):
-            writer.write(np.full((height, width, 3), 20 * i % 255, np.uint8), i / 10.0)
-    return path
 
 
 def synthetic_analysis(path: Path, spec: ExerciseSpec, options: AnalysisOptions) -> Analysis:
@@ -69,15 +53,16 @@ def synthetic_analysis(path: Path, spec: ExerciseSpec, options: AnalysisOptions)
         info = source.info
         for _ in source:
             pass
-    if spec.id not in _POSES:
-        _POSES[spec.id] = pose_frames(make_clip(spec.id, FAULTS.get(spec.id), seed=0, reps=2))
-    poses = _POSES[spec.id]
-    session = analyze_poses(spec, poses)
-    stats = InputStats.from_poses(poses, options.min_visibility)
-    report = build_report(
-        spec, info, stats, session, "synthetic", smoothing_description(options.smoothing)
-    )
-    return Analysis(report, session, poses, poses, [])
+    poses = list(performance(spec.id, FAULTS.get(spec.id), reps=2))
+    return analysis_from_poses(poses, spec, info, options, "synthetic", len(poses))
+
+
+def outputs(out: Path, rel: str, exercise: str) -> dict[str, Path]:
+    """The paths of a video's outputs in a batch's report folder, by kind."""
+    folder = out / output_dir(rel)
+    stem = output_stem(rel, exercise)
+    kinds = ("json", "html", "frames_csv", "annotated_video")
+    return {kind: folder / output_name(stem, kind) for kind in kinds}
 
 
 def interrupting_analysis(path: Path, spec: ExerciseSpec, options: AnalysisOptions) -> Analysis:
@@ -113,8 +98,9 @@ def inbox(tmp_path: Path) -> Path:
 
 
 def rows_by_file(out: Path) -> dict[str, dict[str, str]]:
-    with (out / "summary.csv").open(newline="", encoding="utf-8") as handle:
-        return {row["file"]: row for row in csv.DictReader(handle)}
+    text = (out / "summary.csv").read_bytes().decode("utf-8")
+    assert text.startswith("\ufeff")  # spreadsheets read UTF-8 with its byte-order mark
+    return {row["file"]: row for row in csv.DictReader(io.StringIO(text[1:]))}
 
 
 # --- discovery and file names -------------------------------------------------------
@@ -166,24 +152,64 @@ def test_batch_reports_good_videos_and_lists_bad_ones(inbox: Path, tmp_path: Pat
         "notes__squat.mov",
         "nameless.mp4",
     }
-    for rel in ("p1__squat__monday.mp4", "clinic/p2__bridge.mp4"):
-        assert rows[rel]["status"] == "ok"
-        folder = out / output_dir(rel)
-        validate_report(json.loads((folder / "report.json").read_text()))
-        header = (folder / "frames.csv").read_text().splitlines()[0].split(",")
+    for rel, exercise in (("p1__squat__monday.mp4", "squat"), ("clinic/p2__bridge.mp4", "bridge")):
+        assert rows[rel]["run"] == "analysed"
+        paths = outputs(out, rel, exercise)
+        validate_report(json.loads(paths["json"].read_text()))
+        header = paths["frames_csv"].read_text().splitlines()[0].split(",")
         assert header[:3] == ["frame", "t_s", "people"]
         assert "left_knee_visibility" in header
-        assert "<svg" in (folder / "report.html").read_text()
-        assert rows[rel]["report"] == f"{output_dir(rel)}/report.html"
+        assert "<svg" in paths["html"].read_text()
+        assert rows[rel]["report"] == paths["html"].relative_to(out).as_posix()
     assert rows["p1__squat__monday.mp4"]["patient"] == "p1"
-    assert rows["p1__squat__monday.mp4"]["faults"].startswith("shallow ×")
-    assert rows["clinic/p2__bridge.mp4"]["reps_target"] == "8–12"
+    assert int(rows["p1__squat__monday.mp4"]["fault_shallow"]) >= 1
+    assert rows["clinic/p2__bridge.mp4"]["status"] == "ok"
+    assert (
+        rows["clinic/p2__bridge.mp4"]["reps_target_min"],
+        rows["clinic/p2__bridge.mp4"]["reps_target_max"],
+    ) == ("8", "12")
     assert "not a video" in rows["broken__squat.mp4"]["error"]
     assert "not a video" in rows["notes__squat.mov"]["error"]
     assert "no exercise" in rows["nameless.mp4"]["error"]
     assert all(rows[r]["status"] == "failed" for r in ("broken__squat.mp4", "nameless.mp4"))
     index = (out / "index.html").read_text()
-    assert "videos/clinic/p2__bridge_mp4/report.html" in index
+    assert "videos/clinic/p2__bridge_mp4/p2__bridge.bridge.html" in index
+
+
+NUMERIC_COLUMNS = (
+    "reps_total",
+    "reps_good",
+    "reps_left",
+    "reps_right",
+    "reps_target_min",
+    "reps_target_max",
+    "hold_s",
+    "hold_left_s",
+    "hold_right_s",
+    "hold_target_s",
+    "faults_total",
+    "warnings_total",
+    "person_seen_pct",
+)
+
+
+def test_summary_csv_has_one_number_per_numeric_cell(inbox: Path, tmp_path: Path) -> None:
+    """A spreadsheet reads every numeric column as numbers: no units, ranges or lists."""
+    out = tmp_path / "out"
+    run_batch(plan_jobs(inbox, out), out, thread_plan(), analyze_fn=synthetic_analysis)
+    rows = list(rows_by_file(out).values())
+    columns = list(rows[0])
+    numeric = [c for c in columns if c in NUMERIC_COLUMNS or c.startswith("fault_")]
+    assert set(NUMERIC_COLUMNS) <= set(numeric) and "fault_shallow" in numeric
+    for row in rows:
+        for column in numeric:
+            if row[column]:
+                float(row[column])  # raises on "8–12", "left 1.0, right 2.0", "3 s"
+    analysed = [row for row in rows if row["run"] == "analysed"]
+    assert all(row["reps_total"].isdigit() and row["faults_total"].isdigit() for row in analysed)
+    assert {row["status"] for row in rows} <= {"ok", "needs review", "failed", "not run"}
+    text = (out / "summary.csv").read_bytes().decode("utf-8")
+    assert "×" not in text and "–" not in text
 
 
 class Counting:
@@ -204,8 +230,8 @@ def test_rerun_skips_unchanged_and_redoes_changed(inbox: Path, tmp_path: Path) -
     result = run_batch(plan_jobs(inbox, out), out, thread_plan(), analyze_fn=counting)
     # Good videos are skipped; the failed ones are retried (and fail again).
     assert sorted(counting.seen) == ["broken__squat.mp4", "notes__squat.mov"]
-    assert result.count("unchanged") == 2 and result.exit_code == 5
-    assert rows_by_file(out)["p1__squat__monday.mp4"]["status"] == "unchanged"
+    assert sum(row.run == "unchanged" for row in result.rows) == 2 and result.exit_code == 5
+    assert rows_by_file(out)["p1__squat__monday.mp4"]["run"] == "unchanged"
     assert rows_by_file(out)["p1__squat__monday.mp4"]["reps_total"] != ""
 
     write_video(inbox / "p1__squat__monday.mp4", frames=14)  # new content
@@ -218,7 +244,7 @@ def test_rerun_skips_unchanged_and_redoes_changed(inbox: Path, tmp_path: Path) -
     run_batch(plan_jobs(inbox, out), out, thread_plan(), changed, analyze_fn=counting)
     assert {"p1__squat__monday.mp4", "p2__bridge.mp4"} <= set(counting.seen)
 
-    (out / output_dir("clinic/p2__bridge.mp4") / "report.html").unlink()  # output lost
+    outputs(out, "clinic/p2__bridge.mp4", "bridge")["html"].unlink()  # output lost
     counting = Counting()
     run_batch(plan_jobs(inbox, out), out, thread_plan(), changed, analyze_fn=counting)
     assert "p2__bridge.mp4" in counting.seen and "p1__squat__monday.mp4" not in counting.seen
@@ -230,20 +256,20 @@ def test_interrupted_batch_keeps_finished_work_and_resumes(tmp_path: Path) -> No
         write_video(root / f"p__squat__{name}.mp4")
     result = run_batch(plan_jobs(root, out), out, thread_plan(), analyze_fn=interrupting_analysis)
     assert result.interrupted and result.exit_code == 130
-    statuses = {rel: row["status"] for rel, row in rows_by_file(out).items()}
-    assert statuses == {
-        "p__squat__a.mp4": "ok",
-        "p__squat__b.mp4": "ok",
+    runs = {rel: row["run"] for rel, row in rows_by_file(out).items()}
+    assert runs == {
+        "p__squat__a.mp4": "analysed",
+        "p__squat__b.mp4": "analysed",
         "p__squat__c_stop.mp4": "not run",
         "p__squat__d.mp4": "not run",
         "p__squat__e.mp4": "not run",
     }
-    assert (out / output_dir("p__squat__b.mp4") / "report.json").is_file()
+    assert outputs(out, "p__squat__b.mp4", "squat")["json"].is_file()
     counting = Counting()
     result = run_batch(plan_jobs(root, out), out, thread_plan(), analyze_fn=counting)
     assert result.exit_code == 0
     assert counting.seen == ["p__squat__c_stop.mp4", "p__squat__d.mp4", "p__squat__e.mp4"]
-    assert result.count("unchanged") == 2 and result.count("ok") == 3
+    assert [row.run for row in result.rows] == ["unchanged"] * 2 + ["analysed"] * 3
 
 
 def test_worker_process_crash_fails_only_its_video(tmp_path: Path) -> None:
@@ -252,9 +278,9 @@ def test_worker_process_crash_fails_only_its_video(tmp_path: Path) -> None:
     for name in ("a", "b_crash", "c", "d"):
         write_video(root / f"p__squat__{name}.mp4")
     result = run_batch(plan_jobs(root, out), out, local_plan(2), analyze_fn=crashing_analysis)
-    statuses = {row["file"]: (row["status"], row["error"]) for row in result.rows}
-    assert statuses["p__squat__b_crash.mp4"] == ("failed", CRASHED)
-    assert all(statuses[f"p__squat__{n}.mp4"] == ("ok", None) for n in ("a", "c", "d"))
+    runs = {row.file: (row.run, row.error) for row in result.rows}
+    assert runs["p__squat__b_crash.mp4"] == ("failed", CRASHED)
+    assert all(runs[f"p__squat__{n}.mp4"] == ("analysed", None) for n in ("a", "c", "d"))
     assert result.exit_code == 5
 
 
@@ -285,14 +311,15 @@ def test_pool_broken_at_submit_is_restarted_and_loses_nothing(tmp_path: Path) ->
     plan = ExecutorPlan(make=PoolBrokenOnSubmit, slots=2, restartable=True)
     result = run_batch(plan_jobs(root, out), out, plan, analyze_fn=synthetic_analysis)
     assert PoolBrokenOnSubmit.instances == 2
-    assert [row["status"] for row in result.rows] == ["ok", "ok", "ok"]
+    assert [row.run for row in result.rows] == ["analysed"] * 3
     assert result.exit_code == 0
 
 
 def thread_count_analysis(path: Path, spec: ExerciseSpec, options: AnalysisOptions) -> Analysis:
-    """Records the inference threads the worker was given, in the report's warnings."""
+    """Records the inference threads the worker was given, as the report's backend."""
     analysis = synthetic_analysis(path, spec, options)
-    analysis.report["warnings"] = [f"threads={options.threads}"]
+    info = dataclasses.replace(analysis.report.analysis, backend=f"threads={options.threads}")
+    analysis.report = dataclasses.replace(analysis.report, analysis=info)
     return analysis
 
 
@@ -307,8 +334,8 @@ def test_workers_share_the_cores_unless_threads_are_given(
     )
     options = BatchOptions(analysis=AnalysisOptions(threads=given))
     run_batch(plan_jobs(root, out), out, plan, options, analyze_fn=thread_count_analysis)
-    report = json.loads(next(out.rglob("report.json")).read_text())
-    assert report["warnings"] == [f"threads={expected}"]
+    report = json.loads(outputs(out, "p__squat__a.mp4", "squat")["json"].read_text())
+    assert report["analysis"]["backend"] == f"threads={expected}"
 
 
 # --- manifest -----------------------------------------------------------------------
@@ -414,8 +441,8 @@ def test_overview_escapes_file_names_and_manifest_text(tmp_path: Path) -> None:
     assert "<script" not in index and "<img" not in index
     assert "&lt;script&gt;alert(1)&lt;/script&gt;.mp4" in index
     assert "&lt;img src=x onerror=alert(2)&gt;" in index
-    assert 'href="videos/%3Cscript%3Ealert%281%29%3C/script%3E_mp4/report.html"' in index
-    report = (out / output_dir(hostile) / "report.html").read_text()
+    assert 'href="videos/%3Cscript%3Ealert%281%29%3C/script%3E_mp4/script%3E.squat.html"' in index
+    report = outputs(out, hostile, "squat")["html"].read_text()
     assert "<script" not in report and "<img src=x" not in report
     assert rows_by_file(out)["b.mp4"]["patient"] == '\'=HYPERLINK("http://evil")'
 
@@ -430,10 +457,20 @@ def test_cli_exit_codes(inbox: Path, tmp_path: Path) -> None:
     assert main(["batch", str(tmp_path / "empty"), "--out", out]) == 3
     assert main(["batch", str(inbox), "--out", out, "--exercise", "no_such_exercise"]) == 2
     assert main(["batch", str(inbox), "--out", out, "--exercise", "../x"]) == 2
-    assert main(["batch", str(inbox), "--out", out, "--workers", "0"]) == 2
-    with pytest.raises(SystemExit) as exit_info:  # argparse: --exercise xor --manifest
-        main(["batch", str(inbox), "--out", out, "-e", "squat", "--manifest", "m.csv"])
-    assert exit_info.value.code == 2
+    for usage in (["--workers", "0"], ["-e", "squat", "--manifest", "m.csv"]):
+        with pytest.raises(SystemExit) as exit_info:  # argparse's usage errors
+            main(["batch", str(inbox), "--out", out, *usage])
+        assert exit_info.value.code == 2
+
+
+def test_exercise_given_as_a_spec_file_names_the_outputs_after_its_id(tmp_path: Path) -> None:
+    root, out = tmp_path / "in", tmp_path / "out"
+    write_video(root / "monday.mp4")
+    spec_file = tmp_path / "my_bridge.toml"
+    text = (Path(__file__).parents[1] / "exercise_specs" / "bridge.toml").read_text()
+    spec_file.write_text(text.replace('id = "bridge"', 'id = "my_bridge"'))
+    jobs = plan_jobs(root, out, exercise=str(spec_file))
+    assert [(job.exercise, job.spec.id) for job in jobs] == [("my_bridge", "my_bridge")]
 
 
 # --- Dask --------------------------------------------------------------------------------
@@ -456,8 +493,8 @@ def test_batch_on_dask_local_cluster(inbox: Path, tmp_path: Path) -> None:
         assert plan.slots == 1
         result = run_batch(plan_jobs(inbox, out), out, plan, analyze_fn=synthetic_analysis)
     assert result.exit_code == 5
-    assert result.count("ok") == 2 and result.count("failed") == 3
-    assert (out / output_dir("clinic/p2__bridge.mp4") / "report.html").is_file()
+    assert sum(row.run == "analysed" for row in result.rows) == 2 and result.count("failed") == 3
+    assert outputs(out, "clinic/p2__bridge.mp4", "bridge")["html"].is_file()
 
 
 def test_dask_unreachable_scheduler_is_a_usage_error(inbox: Path, tmp_path: Path) -> None:
@@ -483,15 +520,15 @@ def test_batch_cli_real_pipeline(realclip, tmp_path: Path) -> None:
     args = ["batch", str(root), "--out", str(out), "--workers", "1", "--annotate"]
     assert main(args) == 5
     rows = rows_by_file(out)
-    assert rows["p1__bird_dog__clip.gif"]["status"] == "ok"
+    assert rows["p1__bird_dog__clip.gif"]["run"] == "analysed"
     assert "damaged" in rows["p2__bridge__bad.mp4"]["error"]
     assert "not a video" in rows["p3__bridge__notes.mp4"]["error"]
-    folder = out / output_dir("p1__bird_dog__clip.gif")
-    report = json.loads((folder / "report.json").read_text())
+    paths = outputs(out, "p1__bird_dog__clip.gif", "bird_dog")
+    report = json.loads(paths["json"].read_text())
     assert report["input"]["frames"] == 42 and report["analysis"]["frames_with_person"] > 30
-    assert (folder / "annotated.mp4").stat().st_size > 0
-    assert 'src="annotated.mp4"' in (folder / "report.html").read_text()
+    assert paths["annotated_video"].stat().st_size > 0
+    assert f'src="{paths["annotated_video"].name}"' in paths["html"].read_text()
     state = json.loads((out / STATE_FILE).read_text())
     assert state["videos"]["p1__bird_dog__clip.gif"]["status"] == "ok"
     assert main(args) == 5
-    assert rows_by_file(out)["p1__bird_dog__clip.gif"]["status"] == "unchanged"
+    assert rows_by_file(out)["p1__bird_dog__clip.gif"]["run"] == "unchanged"

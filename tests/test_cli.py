@@ -6,6 +6,7 @@ traceback; a video with nobody in it, or with two people, gets a warning.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from fractions import Fraction
 from pathlib import Path
@@ -13,9 +14,12 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from builders import performance, write_video
 
 from formcheck.cli import main
+from formcheck.errors import EXIT_MEANINGS
 from formcheck.report import validate_report
+from formcheck.sources import write_replay
 
 
 def _run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -118,7 +122,7 @@ def test_video_with_no_person_warns_and_reports(tmp_path, capsys):
     assert code == 0
     report = json.loads(out)
     validate_report(report)
-    assert "no person was detected in any frame" in report["warnings"]
+    assert "no person detected in 100% of frames" in report["warnings"]
     assert report["reps"]["total"] == 0 and report["holds"] == []
 
 
@@ -165,9 +169,13 @@ def test_analyze_writes_report_and_replay_reproduces_it(realclip, tmp_path, caps
     )
     assert code == 0
     assert "Reps:" in out and "does not diagnose" in out
-    live = json.loads((tmp_path / "a" / "physioplus_bridging.bridge.json").read_text())
+    folder = tmp_path / "a"
+    assert f"Report: {folder / 'physioplus_bridging.bridge.html'}" in out
+    live = json.loads((folder / "physioplus_bridging.bridge.json").read_text())
     validate_report(live)
-    annotated = tmp_path / "a" / "physioplus_bridging.annotated.mp4"
+    html = (folder / "physioplus_bridging.bridge.html").read_text()
+    assert "<svg" in html and 'src="physioplus_bridging.bridge.annotated.mp4"' in html
+    annotated = folder / "physioplus_bridging.bridge.annotated.mp4"
     with av.open(str(annotated)) as container:
         assert sum(1 for _ in container.decode(video=0)) == live["input"]["frames"]
     code, out, _ = _run(
@@ -175,6 +183,8 @@ def test_analyze_writes_report_and_replay_reproduces_it(realclip, tmp_path, caps
     )
     assert code == 0
     replayed = json.loads(out)
+    for report in (replayed, live):
+        del report["analysed_at"]
     assert replayed["analysis"].pop("backend") == "replay"
     assert live["analysis"].pop("backend") == "tasks"
     assert replayed == live
@@ -185,7 +195,122 @@ def test_specs_commands(capsys, tmp_path):
     assert code == 0 and "bridge" in out and "wall_squat" in out
     code, out, _ = _run(capsys, "specs", "show", "bridge")
     assert code == 0 and json.loads(out)["id"] == "bridge"
+
+
+def test_specs_validate_lists_every_problem_and_names_the_file_once(capsys, tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text('id = "x"\nkind = "juggle"\n')
+    bad.write_text('id = "x"\nkind = "juggle"\nsides = 3\ncolour = "red"\n')
+    code, out, err = _run(capsys, "specs", "validate", str(bad))
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == f"{bad}: 9 problems" and err.count(str(bad)) == 1
+    assert "  - colour: unknown key" in lines
+    assert (
+        "  - kind: expected one of 'reps', 'alternating_reps', 'cycles', 'hold', got 'juggle'"
+        in lines
+    )
+    assert (
+        "  - sides: expected one of 'facing', 'left', 'right', 'both', 'alternating', got 3"
+        in lines
+    )
+    assert "  - title: missing field" in lines
+
+
+def test_specs_validate_checks_program_files(capsys, tmp_path):
+    program = tmp_path / "patient.toml"
+    program.write_text(
+        'title = "Week 3"\n'
+        '[[exercises]]\nid = "bridge"\nsets = 3\n'
+        '[[exercises]]\nid = "wall_squat"\n'
+        "[exercises.overrides.hold]\n"
+        'when = [{ signal = "knee", op = "between", value = [95.0, 125.0] }]\n'
+    )
+    code, out, _ = _run(capsys, "specs", "validate", str(program))
+    assert code == 0
+    assert out == f"{program}: ok, program 'Week 3' with 2 exercises: bridge, wall_squat\n"
+    bad = tmp_path / "bad_program.toml"
+    bad.write_text(
+        '[[exercises]]\nid = "brige"\n'
+        '[[exercises]]\nid = "bridge"\nsets = "three"\n'
+        '[[exercises]]\nid = "plank"\n[exercises.overrides.session]\nvisibility_min = 2.0\n'
+    )
     code, _, err = _run(capsys, "specs", "validate", str(bad))
-    assert code == 2 and "bad.toml" in err
+    assert code == 2 and err.count(str(bad)) == 1
+    assert err.startswith(f"{bad}: 3 problems\n")
+    assert "exercises[0].id: unknown exercise 'brige' (did you mean 'bridge'?)" in err
+    assert "exercises[1].sets: expected an integer, got a string" in err
+    assert "exercises[2] (plank) overrides: session.visibility_min: must be within [0, 1]" in err
+
+
+def test_unknown_exercise_suggests_the_nearest(tmp_path, capsys):
+    code, _, err = _run(capsys, "analyze", str(tmp_path / "v.mp4"), "-e", "brige")
+    assert code == 2
+    assert "unknown exercise 'brige' (did you mean 'bridge'?)" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_mistyped_command_suggests_the_nearest(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["analyse", "x.mp4"])
+    assert stopped.value.code == 2
+    assert "(did you mean 'analyze'?)" in capsys.readouterr().err
+
+
+def test_analyze_on_a_folder_of_videos_points_to_batch(tmp_path, capsys):
+    write_video(tmp_path / "videos" / "a.mp4")
+    code, _, err = _run(capsys, "analyze", str(tmp_path / "videos"), "-e", "bridge")
+    assert code == 2 and "is a folder of videos" in err and "formcheck batch" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_annotate_on_saved_landmarks_says_it_needs_the_video(tmp_path, capsys):
+    landmarks = write_replay(tmp_path / "lm.npz", list(performance("bridge", reps=2)))
+    code, _, err = _run(capsys, "analyze", str(landmarks), "-e", "bridge", "--annotate")
+    assert code == 2 and "--annotate draws on the original video" in err
+
+
+def test_every_command_has_a_description_and_examples(capsys):
+    for command in ("analyze", "batch", "live", "bench", "specs"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = capsys.readouterr().out
+        assert "examples:" in text and f"formcheck {command} " in text.split("examples:")[1]
+        assert "-o" in text or command == "specs"
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "130  interrupted" in capsys.readouterr().out
+
+
+def test_readme_lists_the_exit_codes_the_library_defines():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    sentence = "; ".join(f"`{int(code)}` {text}" for code, text in EXIT_MEANINGS.items())
+    assert f"Exit codes: {sentence}." in " ".join(readme.split())
+
+
+def _capped_bridge(path: Path) -> Path:
+    """Five bridges whose landmarks are all seen at visibility 0.4 at most."""
+    poses = [
+        dataclasses.replace(p, visibility=np.minimum(p.visibility, 0.4))
+        for p in performance("bridge", reps=5)
+    ]
+    return write_replay(path, poses, source_path="bridge5.mp4", backend="synthetic")
+
+
+def test_a_spec_visibility_min_reaches_the_whole_analysis(tmp_path, capsys):
+    """A spec that accepts landmarks seen at 0.3 counts the five bridges through
+    ``analyze`` as the engine alone does; the bundled spec (0.5) sees nobody."""
+    landmarks = _capped_bridge(tmp_path / "bridge5.npz")
+    lowered = tmp_path / "low_vis_bridge.toml"
+    bundled = (Path(__file__).parents[1] / "exercise_specs" / "bridge.toml").read_text()
+    lowered.write_text(
+        bundled.replace('id = "bridge"', 'id = "low_vis_bridge"')
+        + "\n[session]\nvisibility_min = 0.3\n"
+    )
+    out = tmp_path / "o"
+    counts = {}
+    for exercise in (str(lowered), "bridge"):
+        code, _, _ = _run(capsys, "analyze", str(landmarks), "-e", exercise, "-o", str(out))
+        assert code == 0
+        spec_id = Path(exercise).stem
+        counts[spec_id] = json.loads((out / f"bridge5.{spec_id}.json").read_text())["reps"]["total"]
+    assert counts == {"low_vis_bridge": 5, "bridge": 0}

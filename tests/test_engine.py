@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import builders
 import numpy as np
 import pytest
 
@@ -800,11 +801,9 @@ DOSAGE = [(n, f) for n, f in VARIANTS if (n, f) not in FAULTY]
 
 
 def synth_result(exercise, fault=None, *, facing="right", perturbed=False):
-    clip = synth.make_clip(exercise, fault, seed=0, facing=facing)
-    poses = synth.pose_frames(clip)
-    if perturbed:
-        poses = synth.perturb(poses, noise_px=2.0, drop_rate=0.05, seed=1)
-    return clip.truth, analyze_poses(load_spec(exercise), poses)
+    """The clip's truth and the engine's result on its poses (each computed once)."""
+    truth = builders.clip(exercise, fault, facing=facing).truth
+    return truth, builders.engine_result(exercise, fault, facing=facing, perturbed=perturbed)
 
 
 def assert_matches_truth(exercise, truth, result, hold_tolerance_s):
@@ -873,7 +872,7 @@ def test_a_per_side_hold_hidden_from_the_camera_is_reported_not_silently_missed(
     """Side-on, the far leg of a per-side stretch can be hidden the whole time: the
     report must say its hold was not seen rather than only show no hold."""
     spec = load_spec("quad_stretch")
-    poses = synth.pose_frames(synth.make_clip("quad_stretch", seed=0, facing="right"))
+    poses = builders.performance("quad_stretch")
     seen = analyze_poses(spec, poses)
     assert {hold.side for hold in seen.holds} == {"left", "right"}
     assert not [w for w in seen.warnings if w.startswith("hold not checked")]

@@ -1,10 +1,13 @@
 """Filters: exact numbers for One Euro steps and the Butterworth stages, plus a
-contract every smoother obeys (NaN stays unknown, constants pass unchanged)."""
+contract every smoother obeys (a gated landmark stays unknown at the caller's
+visibility gate, constants pass unchanged), which a smoother that ignores
+visibility fails."""
 
 import math
 
 import numpy as np
 import pytest
+from builders import uniform_pose
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -81,37 +84,75 @@ def test_lowpass_zero_phase_no_lag_and_attenuation():
     assert np.argmax(out[:60]) == np.argmax(slow[:60])
 
 
-def _pose(t, value, vis=1.0):
-    xyz = np.full((NUM_LANDMARKS, 3), value, dtype=float)
-    return PoseFrame(0, t, 640, 480, xyz, xyz, np.full(NUM_LANDMARKS, vis), np.ones(NUM_LANDMARKS))
+VIS = 0.5  # the gate the contract is checked at
 
 
-@pytest.mark.parametrize(
-    "smooth",
-    [
-        lambda poses: smooth_offline(poses),
-        lambda poses: smooth_offline(poses, ButterworthConfig(enabled=False)),
-        lambda poses: [StreamingSmoother("one_euro")(p) for p in poses],
-        lambda poses: [StreamingSmoother("none")(p) for p in poses],
-    ],
-    ids=["butterworth", "gating-only", "one-euro", "pass-through"],
-)
-def test_smoother_contract(smooth):
-    poses = [_pose(i / 30, 0.4) for i in range(60)]
-    poses[10] = _pose(10 / 30, 0.4, vis=0.1)  # gated
-    out = smooth(poses)
+def _smooth_offline(poses, visibility_min=VIS):
+    return smooth_offline(poses, visibility_min=visibility_min)
+
+
+def _gating_only(poses, visibility_min=VIS):
+    return smooth_offline(poses, ButterworthConfig(enabled=False), visibility_min=visibility_min)
+
+
+def _one_euro(poses, visibility_min=VIS):
+    smoother = StreamingSmoother("one_euro", visibility_min=visibility_min)
+    return [smoother(p) for p in poses]
+
+
+def _pass_through(poses, visibility_min=VIS):
+    smoother = StreamingSmoother("none", visibility_min=visibility_min)
+    return [smoother(p) for p in poses]
+
+
+def _ignores_visibility(poses, visibility_min=VIS):
+    """A broken smoother (the pass-through without its gate): the contract must fail it."""
+    return list(poses)
+
+
+SMOOTHERS = {
+    "butterworth": _smooth_offline,
+    "gating-only": _gating_only,
+    "one-euro": _one_euro,
+    "pass-through": _pass_through,
+}
+
+
+def check_smoother_contract(smooth) -> None:
+    """What every smoother promises: one pose out per pose in, constants pass
+    unchanged, and a landmark below the gate never comes out as a measurement of
+    its own (it is NaN, or filled from its seen neighbours); the gate is the
+    ``visibility_min`` the caller passes, not one of the smoother's own."""
+    poses = [uniform_pose(i, i / 30, 0.4) for i in range(60)]
+    for i in range(10, 15):  # a guess far off, at visibility 0.3
+        poses[i] = uniform_pose(i, i / 30, 0.9, visibility=0.3)
+    out = smooth(poses, visibility_min=0.5)
     assert len(out) == 60
     assert out[0].image_xyz.shape == (NUM_LANDMARKS, 3)
     np.testing.assert_allclose(out[5].image_xyz, 0.4)
-    # a gated landmark never comes out as a confident measurement of its own
-    assert np.isnan(out[10].image_xyz).all() or np.allclose(out[10].image_xyz, 0.4)
+    for pose in out[10:15]:
+        seen = pose.image_xyz[np.isfinite(pose.image_xyz)]
+        assert np.all(np.abs(seen - 0.4) < 0.01), "a gated guess came out as a measurement"
+    # A lower gate lets the same landmarks through: they are measurements now.
+    lowered = smooth(poses, visibility_min=0.25)
+    assert np.all(lowered[12].image_xyz > 0.6)
+
+
+@pytest.mark.parametrize("smooth", SMOOTHERS.values(), ids=SMOOTHERS.keys())
+def test_smoother_contract(smooth):
+    check_smoother_contract(smooth)
+
+
+def test_smoother_contract_fails_a_smoother_that_ignores_visibility():
+    with pytest.raises(AssertionError, match="gated guess"):
+        check_smoother_contract(_ignores_visibility)
 
 
 def test_smooth_offline_long_gap_stays_unknown():
-    poses = [_pose(i / 30, 0.5) for i in range(90)]
+    poses = [uniform_pose(i, i / 30, 0.5) for i in range(90)]
     for i in range(30, 60):  # one second undetected
         poses[i] = PoseFrame.empty(i, i / 30, 640, 480)
-    out = smooth_offline(poses)
+    out = _smooth_offline(poses)
     assert np.isnan(out[45].image_xyz).all()
     np.testing.assert_allclose(out[10].image_xyz, 0.5)
 

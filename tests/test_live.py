@@ -8,6 +8,7 @@ cameras are fake ``cv2.VideoCapture`` objects. No test asserts on timing.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import threading
 import time
@@ -16,6 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -32,7 +34,7 @@ from formcheck.live import (
     plan_sets,
 )
 from formcheck.live import session as live_session
-from formcheck.live.stats import LatencyHistogram, PoseSample
+from formcheck.live.stats import LatencyHistogram, SignalHistory
 from formcheck.live.window import display_available, notice_image
 from formcheck.report import validate_report
 from formcheck.sources import CameraSource, SourceInfo, open_source
@@ -245,14 +247,14 @@ def test_latency_histogram_percentiles(latencies_ms, p50, p95):
     assert histogram.percentile_ms(95) == p95
 
 
-def test_pose_sample_stays_bounded_and_uniform():
-    sample = PoseSample(capacity=8)
+def test_signal_history_stays_bounded_and_uniform():
+    history = SignalHistory(capacity=8)
     for i in range(100):
-        sample.add(PoseFrame.empty(i, i / 30.0, 4, 4))
-    kept = [pose.index for pose in sample.poses()]
-    assert len(sample) <= 8 and sample.frames == 100 and sample.detected == 0
-    assert kept == list(range(0, 100, sample.stride)) and sample.stride == 16
-    assert sample.first_t_s == 0.0 and sample.last_t_s == pytest.approx(99 / 30.0)
+        history.add(float(i), {"knee": 2.0 * i, "hip": math.nan})
+    t_s, signals = history.arrays()
+    assert len(history) <= 8 and history.frames == 100
+    assert t_s.tolist() == list(range(0, 100, history.stride)) and history.stride == 16
+    assert signals["knee"].tolist() == [2.0 * t for t in t_s] and np.isnan(signals["hip"]).all()
 
 
 # ----------------------------------------------------------------- guidance
@@ -303,17 +305,18 @@ def test_program_runs_sets_with_a_rest_and_writes_one_report_per_set(tmp_path):
     loop = make_loop(specs, 3000, tmp_path / "out")
     result = loop.run()
     assert result.end_reason == "program_complete"
-    assert [saved.path.name for saved in result.sets] == [
-        "01-squat-set1.json",
-        "01-squat-set2.json",
+    assert [sorted(p.name for p in saved.paths.values()) for saved in result.sets] == [
+        ["01-squat-set1.html", "01-squat-set1.json"],
+        ["01-squat-set2.html", "01-squat-set2.json"],
     ]
     for saved in result.sets:
-        validate_report(saved.report)
-        assert saved.report["reps"]["total"] == 8  # the lower bound of 8-12 completes a set
-        assert saved.report["live"]["complete"] is True
-        assert saved.path.is_file()
-    first, second = (saved.report for saved in result.sets)
-    assert second["states"][0]["start_s"] >= first["states"][-1]["end_s"] + 5.0
+        validate_report(json.loads(saved.paths["json"].read_text()))
+        assert saved.report.session.reps_total == 8  # the lower bound of 8-12 completes a set
+        assert saved.report.live is not None and saved.report.live.complete
+        html = saved.paths["html"].read_text()
+        assert "<svg" in html and "set " in html  # the knee plotted from the set's history
+    first, second = (saved.report.session for saved in result.sets)
+    assert second.states[0].start_s >= first.states[-1].end_s + 5.0
     assert (tmp_path / "out" / "session.json").exists() is False  # run_live writes it
 
 
@@ -337,10 +340,11 @@ def test_slow_processing_drops_frames_of_a_realtime_file(tmp_path):
     assert result.counts.dropped > 0
     assert result.counts.processed + result.counts.dropped == 30
     (saved,) = result.sets
-    validate_report(saved.report)
-    live = saved.report["live"]
-    assert live["frames_dropped"] > 0 and live["latency"]["p95_ms"] is not None
-    assert saved.report["input"]["frames"] == result.counts.processed
+    validate_report(saved.report.to_dict())
+    live = saved.report.live
+    assert live is not None
+    assert live.frames_dropped > 0 and live.latency["p95_ms"] is not None
+    assert saved.report.stats.frames == result.counts.processed
 
 
 def test_camera_failing_mid_session_ends_cleanly_and_keeps_the_report(monkeypatch, tmp_path):
@@ -361,8 +365,30 @@ def test_camera_failing_mid_session_ends_cleanly_and_keeps_the_report(monkeypatc
     assert "camera 0 stopped delivering frames" in result.message
     assert "report was kept" in result.message
     (saved,) = result.sets
-    assert saved.path is not None and saved.path.is_file()
-    validate_report(saved.report)
+    assert saved.paths["json"].is_file() and saved.paths["html"].is_file()
+    validate_report(saved.report.to_dict())
+
+
+@pytest.mark.parametrize("opens", [True, False])
+def test_opencv_camera_messages_are_silenced_while_the_camera_is_open(monkeypatch, opens):
+    """OpenCV logs its own device warnings ("can't open camera by index"): silenced
+    while formcheck opens and reads the camera, the caller's level restored after."""
+    levels = []
+
+    class Recording(FakeCapture):
+        def __init__(self, index: int) -> None:
+            super().__init__(index)
+            levels.append(cv2.getLogLevel())
+
+    monkeypatch.setattr(FakeCapture, "opens", opens)
+    monkeypatch.setattr("formcheck.sources.camera.cv2.VideoCapture", Recording)
+    before = cv2.getLogLevel()
+    if opens:
+        CameraSource(0).close()
+    else:
+        with pytest.raises(SourceError):
+            CameraSource(0)
+    assert levels == [0] and cv2.getLogLevel() == before != 0
 
 
 def test_unopenable_camera_names_the_index(monkeypatch, tmp_path, capsys):
@@ -382,10 +408,10 @@ def test_long_run_keeps_buffers_bounded():
     sizes = set()
     loop._reader.start()
     while loop.step():
-        sizes.add((len(loop._recorder.sample), loop._latency.counts.size))
+        sizes.add((len(loop._recorder.history), loop._latency.counts.size))
     loop._reader.close()
     assert loop.counts().processed == 3000
-    assert max(size for size, _ in sizes) <= loop._recorder.sample.capacity
+    assert max(size for size, _ in sizes) <= loop._recorder.history.capacity
     assert {bins for _, bins in sizes} == {LatencyHistogram().counts.size}
     assert loop._latency.total == 3000
 
@@ -410,7 +436,7 @@ def test_keys_quit_pause_reset_and_next(tmp_path):
     loop.step()
     loop.handle_key("n")
     assert loop.runner.plan.spec.id == "bridge" and loop.running
-    assert [s.report["exercise"]["id"] for s in loop.sets] == ["squat"]
+    assert [s.report.spec.id for s in loop.sets] == ["squat"]
     loop.handle_key("other")
     assert loop.running and not loop.paused
     loop.handle_key("q")
@@ -503,7 +529,7 @@ def test_notice_card_has_the_frame_size():
 
 
 def test_cli_live_on_a_file_writes_the_report_contract(monkeypatch, tmp_path, capsys):
-    clip = write_clip(tmp_path / "clip.mp4", n=45)
+    clip = write_clip(tmp_path / "clip.mp4", n=150)
     monkeypatch.setattr(live_session, "create_estimator", lambda *a, **k: FakeEstimator())
     out = tmp_path / "session"
     code = cli.main(
@@ -512,6 +538,22 @@ def test_cli_live_on_a_file_writes_the_report_contract(monkeypatch, tmp_path, ca
     text = capsys.readouterr().out
     assert code == 0
     assert "Stop any exercise that causes or worsens pain" in text
-    assert "Frames: 45 captured, 45 analysed, 0 dropped" in text
-    assert (out / "session.json").is_file() and (out / "01-squat-set1.json").is_file()
+    assert "Keys:" not in text  # no window, no keys to press
+    assert "s  rep 1" in text  # reps are printed as they happen
+    assert "Frames: 150 captured, 150 analysed, 0 dropped" in text
+    assert f"report: {out / '01-squat-set1.html'}" in text
+    report = json.loads((out / "01-squat-set1.json").read_text())
+    validate_report(report)
+    assert (out / "session.json").is_file() and report["reps"]["total"] >= 1
     assert not list(out.glob("*.mp4"))  # no video unless --save-video
+
+
+def test_cli_live_reports_go_to_a_visible_folder_by_default(monkeypatch, tmp_path, capsys):
+    clip = write_clip(tmp_path / "clip.mp4", n=30)
+    monkeypatch.setattr(live_session, "create_estimator", lambda *a, **k: FakeEstimator())
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["live", "-e", "squat", "--source", str(clip), "--no-window", "--mute"])
+    assert code == 0
+    (folder,) = (tmp_path / "formcheck-out").glob("live-*")
+    assert (folder / "01-squat-set1.html").is_file()
+    assert f"Reports: {Path('formcheck-out') / folder.name}" in capsys.readouterr().out

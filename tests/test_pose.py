@@ -1,4 +1,4 @@
-"""Pose backends: replay files, the built .task bundle, and real MediaPipe runs."""
+"""Pose backends: the factory, the built .task bundle, and real MediaPipe runs."""
 
 from __future__ import annotations
 
@@ -9,163 +9,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import assert_same_pose
 
 from formcheck.errors import ModelError
-from formcheck.landmarks import INDEX, NUM_LANDMARKS
+from formcheck.landmarks import INDEX
 from formcheck.pipeline import AnalysisOptions
-from formcheck.pose import (
-    FORMAT_VERSION,
-    LandmarkRecorder,
-    PoseEstimator,
-    ReplayEstimator,
-    create_estimator,
-)
-from formcheck.sources import ThreadedReader, open_source
+from formcheck.pose import PoseEstimator, create_estimator
+from formcheck.sources import ReplaySource, ThreadedReader, open_source, write_replay
 from formcheck.types import Frame, PoseFrame
 
 BRIDGE = "bridge/be18_glute_bridge.mp4"
 BRIDGE_FRAMES = 232
-
-
-def _synthetic_poses(count: int) -> list[PoseFrame]:
-    rng = np.random.default_rng(7)
-    poses = [
-        PoseFrame(
-            index=i,
-            t_s=i * 0.0417,
-            width=640,
-            height=360,
-            image_xyz=rng.random((NUM_LANDMARKS, 3)),
-            world_xyz=rng.normal(size=(NUM_LANDMARKS, 3)),
-            visibility=rng.random(NUM_LANDMARKS),
-            presence=rng.random(NUM_LANDMARKS),
-            people=1 + i % 2,
-        )
-        for i in range(count)
-    ]
-    poses[1] = PoseFrame.empty(1, poses[1].t_s, 640, 360)
-    return poses
-
-
-def _record(poses: list[PoseFrame], path: Path, backend: str = "tasks") -> Path:
-    recorder = LandmarkRecorder(source_path="clip.mp4", backend=backend)
-    for pose in poses:
-        recorder.add(pose)
-    recorder.save(path)
-    return path
-
-
-def _assert_same_pose(got: PoseFrame, want: PoseFrame) -> None:
-    assert (got.index, got.t_s, got.width, got.height, got.people) == (
-        want.index,
-        want.t_s,
-        want.width,
-        want.height,
-        want.people,
-    )
-    for name in ("image_xyz", "world_xyz", "visibility", "presence"):
-        np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
-
-
-# --- replay --------------------------------------------------------------------
-
-
-def test_replay_round_trip_is_exact(tmp_path: Path) -> None:
-    poses = _synthetic_poses(5)
-    path = _record(poses, tmp_path / "sub" / "run.npz")
-    replay = create_estimator("replay", model=path)
-    assert isinstance(replay, ReplayEstimator)
-    assert (replay.name, replay.backend, replay.source_path) == ("replay", "tasks", "clip.mp4")
-    assert (replay.width, replay.height, len(replay)) == (640, 360, 5)
-    for got, want in zip(replay.iter_poses(), poses, strict=True):
-        _assert_same_pose(got, want)
-    frame = Frame(np.zeros((360, 640, 3), dtype=np.uint8), index=3, t_s=9.9)
-    _assert_same_pose(replay.process(frame), poses[3])
-    assert not replay.process(Frame(frame.image, 1, 0.0)).detected
-    info = replay.source_info()
-    assert (info.path, info.width, info.height, info.frame_count) == ("clip.mp4", 640, 360, 5)
-    assert info.fps == pytest.approx(1 / 0.0417)
-    assert info.duration_s == pytest.approx(5 * 0.0417)
-    assert [p.name for p in tmp_path.joinpath("sub").iterdir()] == ["run.npz"]
-
-
-def test_replay_file_keys(tmp_path: Path) -> None:
-    with np.load(_record(_synthetic_poses(2), tmp_path / "run.npz")) as data:
-        assert sorted(data.files) == sorted(
-            [
-                "format_version",
-                "source_path",
-                "backend",
-                "width",
-                "height",
-                "index",
-                "t_s",
-                "image_xyz",
-                "world_xyz",
-                "visibility",
-                "presence",
-                "people",
-            ]
-        )
-        assert int(data["format_version"]) == FORMAT_VERSION
-        assert data["image_xyz"].shape == (2, NUM_LANDMARKS, 3)
-
-
-def test_replay_unknown_frame_index(tmp_path: Path) -> None:
-    replay = ReplayEstimator(_record(_synthetic_poses(2), tmp_path / "run.npz"))
-    with pytest.raises(ModelError, match="has no pose for frame 7"):
-        replay.process(Frame(np.zeros((2, 2, 3), dtype=np.uint8), 7, 0.0))
-
-
-def _rewrite(path: Path, **changes: np.ndarray | None) -> Path:
-    with np.load(path) as data:
-        arrays = {key: data[key] for key in data.files}
-    for key, value in changes.items():
-        if value is None:
-            del arrays[key]
-        else:
-            arrays[key] = value
-    np.savez(path, **arrays)
-    return path
-
-
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"world_xyz": None}, "lacks 'world_xyz'"),
-        ({"format_version": None}, "lacks 'format_version'"),
-        ({"image_xyz": np.zeros((3, NUM_LANDMARKS, 2))}, r"'image_xyz' has shape \(3, 33, 2\)"),
-        ({"visibility": np.zeros((2, NUM_LANDMARKS))}, r"'visibility' has shape \(2, 33\)"),
-        ({"people": np.array(["a", "b", "c"])}, "'people' has shape"),
-        ({"width": np.array([640])}, "'width' must be a scalar"),
-        ({"format_version": np.array(99)}, "format_version 99"),
-        ({"index": np.array([0, 0, 1])}, "'index' repeats a frame index"),
-    ],
-)
-def test_invalid_replay_file_names_the_key(
-    tmp_path: Path, changes: dict[str, np.ndarray | None], message: str
-) -> None:
-    path = _rewrite(_record(_synthetic_poses(3), tmp_path / "run.npz"), **changes)
-    with pytest.raises(ModelError, match=message) as caught:
-        ReplayEstimator(path)
-    assert caught.value.exit_code == 4
-
-
-def test_replay_file_that_is_not_npz(tmp_path: Path) -> None:
-    (tmp_path / "run.npz").write_text("hello")
-    with pytest.raises(ModelError, match=r"is not a replay file \(\.npz\)"):
-        ReplayEstimator(tmp_path / "run.npz")
-    with pytest.raises(ModelError, match=r"replay file '.*missing\.npz' not found"):
-        ReplayEstimator(tmp_path / "missing.npz")
-
-
-def test_recorder_rejects_empty_and_mixed_sizes(tmp_path: Path) -> None:
-    recorder = LandmarkRecorder()
-    with pytest.raises(ValueError, match="no poses recorded"):
-        recorder.save(tmp_path / "run.npz")
-    recorder.add(PoseFrame.empty(0, 0.0, 640, 360))
-    with pytest.raises(ValueError, match="is 360x640, earlier frames are 640x360"):
-        recorder.add(PoseFrame.empty(1, 0.1, 360, 640))
 
 
 # --- factory -------------------------------------------------------------------
@@ -178,8 +32,7 @@ def test_recorder_rejects_empty_and_mixed_sizes(tmp_path: Path) -> None:
         ("legacy", Path("x.task"), {}, "legacy backend only runs mediapipe's built-in model"),
         ("legacy", None, {"model_complexity": 2}, "model_complexity=2 needs a model download"),
         ("legacy", None, {"model_complexity": 0}, "model_complexity=0 needs a model download"),
-        ("replay", None, {}, "replay backend needs a replay file"),
-        ("replay", Path("x.npz"), {"num_poses": 1}, "replay backend takes no options"),
+        ("replay", None, {}, "unknown pose backend 'replay'; choose one of tasks, legacy"),
         ("tasks", Path("/nonexistent/x.task"), {}, "pose model '/nonexistent/x.task' not found"),
     ],
 )
@@ -366,9 +219,9 @@ def test_tasks_and_legacy_agree(
 @pytest.mark.mediapipe
 @pytest.mark.realclips
 def test_replay_of_a_real_run_is_identical(tasks_poses: list[PoseFrame], tmp_path: Path) -> None:
-    replay = ReplayEstimator(_record(tasks_poses, tmp_path / "bridge.npz"))
-    for got, want in zip(replay.iter_poses(), tasks_poses, strict=True):
-        _assert_same_pose(got, want)
+    replay = ReplaySource(write_replay(tmp_path / "bridge.npz", tasks_poses, backend="tasks"))
+    for got, want in zip(replay, tasks_poses, strict=True):
+        assert_same_pose(got, want)
 
 
 @pytest.mark.mediapipe

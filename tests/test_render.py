@@ -4,9 +4,10 @@ import dataclasses
 
 import numpy as np
 import pytest
+from builders import random_pose
 
 from formcheck.engine import EngineStatus
-from formcheck.landmarks import INDEX, NUM_LANDMARKS
+from formcheck.landmarks import INDEX
 from formcheck.render.hud import overlay_state
 from formcheck.render.overlay import (
     AngleLabel,
@@ -21,17 +22,17 @@ from formcheck.types import PoseFrame
 
 
 def _pose(visibility: float = 1.0) -> PoseFrame:
-    rng = np.random.default_rng(0)
-    xyz = np.column_stack([rng.uniform(0.2, 0.8, (NUM_LANDMARKS, 2)), np.zeros(NUM_LANDMARKS)])
-    vis = np.full(NUM_LANDMARKS, visibility)
-    return PoseFrame(0, 0.0, 320, 240, xyz, xyz, vis, vis)
+    return random_pose(0, 0.0, visibility=visibility, width=320, height=240)
 
 
-def test_skeleton_draws_visible_landmarks_only():
-    drawn = SkeletonAnnotator().annotate(np.zeros((240, 320, 3), np.uint8), _pose())
-    assert drawn.any()
-    hidden = SkeletonAnnotator().annotate(np.zeros((240, 320, 3), np.uint8), _pose(0.1))
-    assert not hidden.any()
+@pytest.mark.parametrize(
+    ("visibility", "visibility_min", "drawn"),
+    [(1.0, 0.5, True), (0.1, 0.5, False), (0.4, 0.5, False), (0.4, 0.3, True)],
+)
+def test_skeleton_draws_landmarks_at_its_visibility_gate(visibility, visibility_min, drawn):
+    skeleton = SkeletonAnnotator(visibility_min=visibility_min)
+    image = skeleton.annotate(np.zeros((240, 320, 3), np.uint8), _pose(visibility))
+    assert image.any() == drawn
 
 
 @pytest.mark.parametrize("pose", [PoseFrame.empty(0, 0.0, 320, 240), _pose()])

@@ -4,15 +4,13 @@ checked against each sample's exact truth (``python -m formcheck.synth.samples``
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from builders import SAMPLE_DIR, sample_analysis
 
-from formcheck.pipeline import analyze
 from formcheck.specs import load_spec
 from formcheck.synth.samples import SAMPLES
 
-SAMPLE_DIR = Path(__file__).parents[1] / "sample_videos"
 # Real landmarks and the zero-phase smoother move a hold's band crossings by a few
 # frames at each end; a hold must match its truth within this.
 HOLD_TOLERANCE_S = 0.5
@@ -22,7 +20,7 @@ HOLD_TOLERANCE_S = 0.5
 @pytest.mark.parametrize("sample", SAMPLES, ids=[s.name for s in SAMPLES])
 def test_sample_matches_its_truth(sample) -> None:
     truth = json.loads((SAMPLE_DIR / f"{sample.name}.truth.json").read_text())
-    result = analyze(SAMPLE_DIR / f"{sample.name}.mp4", sample.exercise).session
+    result = sample_analysis(sample.name, sample.exercise).session
     reps = truth["reps"]
     assert result.reps_total == reps["total"]
     if result.reps_left is not None:

@@ -5,22 +5,24 @@ faults as full-rate analysis on the bundled samples."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import (
+    SAMPLE_DIR,
+    decisions,
+    event_times,
+    performance,
+    sample_analysis,
+    sampling_replay,
+    uniform_pose,
+)
 
-from formcheck.engine import analyze_poses
-from formcheck.filters import smooth_offline
-from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.pipeline import AnalysisOptions, analyze
-from formcheck.sampling import AdaptiveSampler, fill_skipped, plan_for, resample
+from formcheck.sampling import AdaptiveSampler, fill_skipped, plan_for
 from formcheck.specs import load_spec
-from formcheck.synth import make_clip, pose_frames
 from formcheck.synth.motions import MOTIONS
 from formcheck.types import PoseFrame
-
-SAMPLES = Path(__file__).parents[1] / "sample_videos"
 
 
 def test_plan_watches_the_specs_thresholds():
@@ -35,9 +37,7 @@ def test_plan_watches_the_specs_thresholds():
 
 
 def _pose(index: int, t_s: float, value: float) -> PoseFrame:
-    xyz = np.full((NUM_LANDMARKS, 3), value)
-    ones = np.ones(NUM_LANDMARKS)
-    return PoseFrame(index, t_s, 100, 100, xyz, xyz, ones, ones)
+    return uniform_pose(index, t_s, value, width=100, height=100)
 
 
 def test_fill_skipped_interpolates_linearly_and_respects_gaps():
@@ -55,7 +55,7 @@ def test_fill_skipped_interpolates_linearly_and_respects_gaps():
 def test_sampler_skips_calm_frames_and_goes_full_rate_near_thresholds():
     spec = load_spec("bridge")
     sampler = AdaptiveSampler(spec)
-    poses = pose_frames(make_clip("bridge", seed=0, reps=2))
+    poses = performance("bridge", reps=2)
     analysed = []
     for pose in poses:
         if sampler.wants(pose.t_s):
@@ -67,45 +67,22 @@ def test_sampler_skips_calm_frames_and_goes_full_rate_near_thresholds():
     assert (gaps == 1).sum() > 10  # bursts around the rep thresholds
 
 
-def _decisions(report: dict) -> tuple:
-    return (
-        report["reps"]["total"],
-        report["reps"]["left"],
-        report["reps"]["right"],
-        len(report["holds"]),
-        sorted(f["id"] for f in report["faults"]),
-    )
-
-
-def _times(report: dict) -> list[float]:
-    spans = report["holds"] + report["faults"] + report["reps"]["details"]
-    return [t for s in spans for t in (s["start_s"], s["end_s"])]
-
-
 @pytest.mark.mediapipe
-@pytest.mark.parametrize("truth", sorted(SAMPLES.glob("*.truth.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("truth", sorted(SAMPLE_DIR.glob("*.truth.json")), ids=lambda p: p.stem)
 def test_adaptive_sampling_matches_full_rate_on_samples(truth):
     exercise = json.loads(truth.read_text())["exercise"]
-    video = truth.with_name(truth.name.replace(".truth.json", ".mp4"))
-    full = analyze(video, exercise).report
+    name = truth.name.removesuffix(".truth.json")
+    video = truth.with_name(f"{name}.mp4")
+    full = sample_analysis(name, exercise).report
     fast = analyze(video, exercise, AnalysisOptions(sampling="adaptive")).report
-    assert fast["analysis"]["sampling"]["frames_analysed"] < full["input"]["frames"]
-    assert _decisions(fast) == _decisions(full)
+    assert fast.analysis.sampling is not None
+    assert fast.analysis.sampling.frames_analysed < full.stats.frames
+    assert decisions(fast.session) == decisions(full.session)
     # Timing is the benchmark's business (benchmarks/batch_realtime.py reports it in
     # frames): the tracker that skipped frames places landmarks a little differently,
     # which moves a slow threshold crossing by a few frames (measured up to 4 on
     # these samples). Here only a gross shift would be a bug.
-    np.testing.assert_allclose(_times(fast), _times(full), atol=0.5)
-
-
-def _replayed(exercise: str, fault: str | None) -> tuple[dict, dict]:
-    """Full rate and adaptive sampling on exact synthetic poses (no pose model)."""
-    spec = load_spec(exercise)
-    poses = pose_frames(make_clip(exercise, fault, seed=3, reps=3, hold_s=8.0))
-    filled, _ = resample(poses, spec)
-    full = analyze_poses(spec, smooth_offline(poses)).to_dict()
-    fast = analyze_poses(spec, smooth_offline(filled)).to_dict()
-    return full, fast
+    np.testing.assert_allclose(event_times(fast.session), event_times(full.session), atol=0.5)
 
 
 @pytest.mark.parametrize(
@@ -115,6 +92,8 @@ def _replayed(exercise: str, fault: str | None) -> tuple[dict, dict]:
 def test_sampling_policy_keeps_counts_and_timing_on_exact_poses(exercise, fault):
     """With the tracker out of the picture (exact poses stand in for the model),
     the sampler alone must not change a decision or move an event by a frame."""
-    full, fast = _replayed(exercise, fault)
-    assert _decisions(fast) == _decisions(full)
-    np.testing.assert_allclose(_times(fast), _times(full), atol=1 / 30 + 1e-9)
+    replay = sampling_replay(exercise, fault)
+    assert decisions(replay.sampled) == decisions(replay.full)
+    np.testing.assert_allclose(
+        event_times(replay.sampled), event_times(replay.full), atol=1 / 30 + 1e-9
+    )

@@ -78,8 +78,10 @@ def test_spec_error_is_a_formcheck_error_with_exit_code_2():
 
 def test_load_spec_by_path_and_unknown_id(tmp_path):
     assert load_spec(specs_dir() / "squat.toml").id == "squat"
-    with pytest.raises(SpecError, match="unknown exercise 'sqat'; known: bird_dog"):
+    with pytest.raises(SpecError, match=r"unknown exercise 'sqat' \(did you mean 'squat'\?\)"):
         load_spec("sqat")
+    with pytest.raises(SpecError, match="unknown exercise 'juggling'; known: bird_dog, bridge"):
+        load_spec("juggling")
 
 
 def test_specs_dir_from_environment(tmp_path, monkeypatch):

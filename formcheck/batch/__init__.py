@@ -21,6 +21,7 @@ from formcheck.batch.manifest import ManifestError, ManifestRow, read_manifest
 from formcheck.batch.plan import VideoJob, plan_jobs
 from formcheck.batch.progress import stderr_progress
 from formcheck.batch.runner import BatchOptions, BatchResult, output_dir, run_batch
+from formcheck.batch.summary import BatchRow, VideoSummary, index_html, summary_csv
 from formcheck.batch.worker import AnalyzeFn, analyze_reusing_estimator
 
 __all__ = [
@@ -28,15 +29,18 @@ __all__ = [
     "AnalyzeFn",
     "BatchOptions",
     "BatchResult",
+    "BatchRow",
     "ExecutorPlan",
     "ManifestError",
     "ManifestRow",
     "SchedulerError",
     "VideoJob",
+    "VideoSummary",
     "analyze_reusing_estimator",
     "dask_plan",
     "default_workers",
     "discover_videos",
+    "index_html",
     "local_plan",
     "output_dir",
     "parse_name",
@@ -44,4 +48,5 @@ __all__ = [
     "read_manifest",
     "run_batch",
     "stderr_progress",
+    "summary_csv",
 ]

@@ -16,7 +16,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-VIDEO_EXTENSIONS: frozenset[str] = frozenset({".mp4", ".mov", ".avi", ".mkv", ".webm", ".gif"})
+from formcheck.sources import VIDEO_EXTENSIONS
+
 NAME_SEPARATOR = "__"
 
 

@@ -15,14 +15,14 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from formcheck.errors import FormcheckError
+from formcheck.errors import ExitCode, FormcheckError
 from formcheck.pose.base import available_cores
 
 
 class SchedulerError(FormcheckError):
     """Dask is missing or its scheduler cannot be reached (exit code 2: bad usage)."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 @dataclass(frozen=True)

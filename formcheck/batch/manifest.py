@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from formcheck.batch.discover import is_inside
-from formcheck.errors import FormcheckError
+from formcheck.errors import ExitCode, FormcheckError
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("file", "exercise", "patient")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("program",)
@@ -30,7 +30,7 @@ OPTIONAL_COLUMNS: tuple[str, ...] = ("program",)
 class ManifestError(FormcheckError):
     """The manifest is unreadable or invalid (exit code 2: bad usage)."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,16 @@ class _Specs:
             self._by_id[exercise] = self._loader(exercise)
         return self._by_id[exercise]
 
+    def given(self, exercise: str) -> str:
+        """The id of ``--exercise``: a bundled id, or a spec file (``PATH.toml``) whose
+        spec then stands for its id in this batch."""
+        if not exercise.endswith(".toml"):
+            self.spec(exercise)  # an unknown id is a usage error, before any work
+            return exercise
+        spec = load_spec(Path(exercise))
+        self._by_id[spec.id] = spec
+        return spec.id
+
     def program_spec(self, program: str, exercise: str) -> ExerciseSpec:
         if program not in self._programs:
             loaded = load_program(self._input_dir / program)
@@ -124,7 +134,8 @@ def plan_jobs(
     Args:
         input_dir: folder searched recursively for videos.
         out_dir: report folder, skipped when it lies inside ``input_dir``.
-        exercise: the exercise of every recording not in the manifest.
+        exercise: the exercise of every recording not in the manifest: a spec id, or
+            a spec file (``PATH.toml``).
         manifest: a manifest CSV (see :mod:`formcheck.batch.manifest`).
         spec_loader: spec id → spec (``load_spec``; tests inject their own).
 
@@ -136,7 +147,7 @@ def plan_jobs(
         raise SourceError(f"input folder {str(input_dir)!r} does not exist or is not a folder")
     specs = _Specs(input_dir, spec_loader)
     if exercise is not None:
-        specs.spec(exercise)  # an unknown --exercise is a usage error, before any work
+        exercise = specs.given(exercise)
     rows = read_manifest(manifest, input_dir) if manifest is not None else []
     jobs = [_manifest_job(row, input_dir, specs) for row in rows]
     listed = {row.file for row in rows}

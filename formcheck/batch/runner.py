@@ -1,7 +1,9 @@
 """Run a batch: skip unchanged videos, fan the rest out to workers, write everything.
 
-Per video, under ``REPORT_DIR/videos/<folder>/<stem>_<ext>/``: ``report.json``,
-``frames.csv``, ``report.html`` and, with ``annotate``, ``annotated.mp4``.
+Per video, under ``REPORT_DIR/videos/<folder>/<stem>_<ext>/``, the outputs named as
+``formcheck analyze`` names them (:mod:`formcheck.report.writers`):
+``<stem>.<spec id>.json``, ``.frames.csv``, ``.html`` and, with ``annotate``,
+``.annotated.mp4``.
 Across videos: ``summary.csv``, ``index.html`` and the state file
 (:mod:`formcheck.batch.state`). All files are written atomically by this process.
 
@@ -27,28 +29,23 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-from formcheck.atomic import atomic_path, write_text_atomic
+from formcheck.atomic import write_bytes_atomic, write_text_atomic
 from formcheck.batch.executors import ExecutorPlan
 from formcheck.batch.plan import VideoJob
 from formcheck.batch.progress import Progress
 from formcheck.batch.state import BatchState, settings_digest
-from formcheck.batch.summary import index_html, summary_csv
+from formcheck.batch.summary import BatchRow, VideoSummary, index_html, summary_csv
 from formcheck.batch.worker import (
-    REPORT_HTML,
     AnalyzeFn,
     VideoOutcome,
     VideoTask,
     analyze_reusing_estimator,
     run_task,
 )
-from formcheck.errors import ModelError
+from formcheck.errors import ExitCode, ModelError
 from formcheck.pipeline import AnalysisOptions
 
-EXIT_OK = 0
-EXIT_PARTIAL = 5
-EXIT_INTERRUPTED = 130
 CRASHED = "the worker process died while analysing this video (crash or out of memory)"
 
 
@@ -71,18 +68,20 @@ class BatchOptions:
 class BatchResult:
     """What a batch did; ``rows`` feed ``summary.csv`` and ``index.html``."""
 
-    rows: list[dict[str, Any]]
+    rows: list[BatchRow]
     interrupted: bool = False
 
     def count(self, status: str) -> int:
-        return sum(1 for row in self.rows if row["status"] == status)
+        """Rows whose :attr:`BatchRow.status` is ``status`` (``ok``, ``needs review``,
+        ``failed``, ``not run``)."""
+        return sum(1 for row in self.rows if row.status == status)
 
     @property
     def exit_code(self) -> int:
         """130 interrupted, 5 some video failed, else 0."""
         if self.interrupted:
-            return EXIT_INTERRUPTED
-        return EXIT_PARTIAL if self.count("failed") else EXIT_OK
+            return ExitCode.INTERRUPTED
+        return ExitCode.PARTIAL if self.count("failed") else ExitCode.OK
 
 
 def output_dir(rel: str) -> str:
@@ -120,7 +119,7 @@ class _Batch:
         self.out_dir = out_dir
         self.state = BatchState(out_dir)
         self.progress = progress
-        self.status: dict[str, str] = {}
+        self.run: dict[str, str] = {}
 
     def _remove_outputs(self, rel: str) -> None:
         for name in (self.state.entries.get(rel) or {}).get("outputs", {}).values():
@@ -131,10 +130,9 @@ class _Batch:
         outputs: dict[str, str] = {}
         if outcome.ok:
             folder = output_dir(job.rel)
-            for name, data in outcome.files.items():
-                with atomic_path(self.out_dir / folder / name) as tmp:
-                    tmp.write_bytes(data)
-                outputs[name] = f"{folder}/{name}"
+            for kind, (name, data) in outcome.files.items():
+                write_bytes_atomic(self.out_dir / folder / name, data)
+                outputs[kind] = f"{folder}/{name}"
         else:
             self._remove_outputs(job.rel)
         self.state.record(
@@ -150,33 +148,32 @@ class _Batch:
                 "patient": job.patient,
                 "program": job.program,
                 "exercise": job.exercise,
-                "summary": outcome.summary,
+                "summary": outcome.summary.to_dict() if outcome.summary else None,
                 "outputs": outputs,
                 "frames": outcome.frames,
                 "seconds": round(outcome.seconds, 3),
                 "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             },
         )
-        self.status[job.rel] = "ok" if outcome.ok else "failed"
+        self.run[job.rel] = "analysed" if outcome.ok else "failed"
         if self.progress is not None:
-            status = self.status[job.rel]
+            status = "ok" if outcome.ok else "failed"
             self.progress.done(job.rel, status, outcome.seconds, outcome.error)
 
-    def row(self, job: VideoJob) -> dict[str, Any]:
+    def row(self, job: VideoJob) -> BatchRow:
         entry = self.state.entries.get(job.rel) or {}
-        status = self.status.get(job.rel, "not run")
-        done = status in ("ok", "unchanged")
-        report = (entry.get("outputs") or {}).get(REPORT_HTML) if done else None
-        return {
-            "file": job.rel,
-            "patient": job.patient,
-            "program": job.program,
-            "exercise": job.exercise,
-            "status": status,
-            "error": entry.get("error") if status == "failed" else None,
-            "summary": entry.get("summary") if done else None,
-            "report": report,
-        }
+        run = self.run.get(job.rel, "not run")
+        done = run in ("analysed", "unchanged")
+        return BatchRow(
+            file=job.rel,
+            patient=job.patient,
+            program=job.program,
+            exercise=job.exercise,
+            run=run,
+            error=entry.get("error") if run == "failed" else None,
+            summary=VideoSummary.from_dict(entry["summary"]) if done else None,
+            report=(entry.get("outputs") or {}).get("html") if done else None,
+        )
 
 
 def _prepare(
@@ -200,7 +197,7 @@ def _prepare(
             digests[id(job.spec)] = settings_digest(job.spec, options.analysis, options.annotate)
         settings = digests[id(job.spec)]
         if not options.force and batch.state.is_current(job.rel, sha256, settings, batch.out_dir):
-            batch.status[job.rel] = "unchanged"
+            batch.run[job.rel] = "unchanged"
             continue
         task = VideoTask(job, options.analysis, options.annotate)
         fingerprint = _Fingerprint(sha256, stat.st_size, stat.st_mtime_ns, settings)
@@ -310,7 +307,7 @@ def run_batch(
     try:
         pending, failed = _prepare(jobs, batch, options)
         if progress is not None:
-            skipped = sum(s == "unchanged" for s in batch.status.values())
+            skipped = sum(run == "unchanged" for run in batch.run.values())
             progress.start(len(pending) + len(failed), skipped)
         for job, outcome in failed:
             batch.finish(job, outcome, _Fingerprint())

@@ -28,7 +28,7 @@ from formcheck.specs import ExerciseSpec
 from formcheck.specs.parse import to_table
 
 STATE_FILE = "batch-state.json"
-STATE_VERSION = 1
+STATE_VERSION = 2
 _CHUNK = 1 << 20
 
 
@@ -56,7 +56,6 @@ def settings_digest(spec: ExerciseSpec, options: AnalysisOptions, annotate: bool
         "backend": options.backend,
         "model": file_sha256(model) if model is not None else None,
         "smoothing": asdict(options.smoothing),
-        "min_visibility": options.min_visibility,
         "sampling": options.sampling,
         "annotate": annotate,
     }

@@ -1,7 +1,8 @@
 """One video of a batch, run inside a worker: analyse, then render every output.
 
-The worker returns the output files as bytes (:class:`VideoOutcome`); the batch's
-main process writes them. Workers therefore only need to *read* the videos, and
+The worker returns the output files as bytes (:class:`VideoOutcome`), named and
+rendered by the report writers (:mod:`formcheck.report.writers`); the batch's main
+process writes them. Workers therefore only need to *read* the videos, and
 a worker that is killed mid-video leaves nothing half-written.
 
 Each worker thread keeps one pose estimator per backend/model and reuses it for
@@ -15,28 +16,24 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from formcheck import pipeline
 from formcheck.batch.plan import VideoJob
-from formcheck.batch.summary import summarize
-from formcheck.batch.thumbnails import fault_thumbnails
+from formcheck.batch.summary import VideoSummary
 from formcheck.errors import FormcheckError, ModelError
 from formcheck.pipeline import Analysis, AnalysisOptions
 from formcheck.pose import PoseEstimator
-from formcheck.report.contract import to_json
-from formcheck.report.csv_export import frames_csv
-from formcheck.report.html import ReportContext, render_report_html
+from formcheck.report import ReportBundle, ReportContext, output_name, output_stem, render_outputs
+from formcheck.report.thumbnails import fault_thumbnails
 from formcheck.specs import ExerciseSpec
 
 AnalyzeFn = Callable[[Path, ExerciseSpec, AnalysisOptions], Analysis]
 
-REPORT_JSON = "report.json"
-FRAMES_CSV = "frames.csv"
-REPORT_HTML = "report.html"
-ANNOTATED_MP4 = "annotated.mp4"
+# The outputs of every video, besides the annotated video asked for with --annotate.
+OUTPUT_KINDS: tuple[str, ...] = ("json", "frames_csv", "html")
 
 
 @dataclass(frozen=True)
@@ -45,7 +42,7 @@ class VideoTask:
 
     Attributes:
         job: the recording, its labels and spec (``job.spec`` is not ``None``).
-        options: analysis options (``annotate_path`` is set by the worker).
+        options: analysis options.
         annotate: also render the annotated MP4.
     """
 
@@ -60,8 +57,8 @@ class VideoOutcome:
 
     Attributes:
         rel: the job's key (path relative to INPUT_DIR).
-        files: output file name → bytes (empty on failure).
-        summary: :func:`~formcheck.batch.summary.summarize` of the report.
+        files: output kind → (file name, bytes) (empty on failure).
+        summary: the overview's figures of the report.
         error: one-line reason of a failure, else ``None``.
         detail: traceback of an unexpected error (a bug), for the state file.
         fatal: the failure will repeat for every video (the pose model cannot load).
@@ -69,8 +66,8 @@ class VideoOutcome:
     """
 
     rel: str
-    files: dict[str, bytes] = field(default_factory=dict)
-    summary: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    summary: VideoSummary | None = None
     error: str | None = None
     detail: str | None = None
     fatal: bool = False
@@ -105,32 +102,26 @@ def analyze_reusing_estimator(path: Path, spec: ExerciseSpec, options: AnalysisO
     return pipeline.analyze(path, spec, options, estimator=_worker_estimator(options))
 
 
-def _render(task: VideoTask, analysis: Analysis, annotated: Path | None) -> dict[str, bytes]:
+def _render(
+    task: VideoTask, analysis: Analysis, annotated: Path | None
+) -> dict[str, tuple[str, bytes]]:
+    """Every output of the video: kind → (file name, bytes)."""
     job = task.job
-    assert job.spec is not None
-    session = analysis.session
-    thumbnails = fault_thumbnails(
-        job.path, analysis.report, job.spec, session.t_s, session.signals, analysis.smoothed
+    report = analysis.report
+    stem = output_stem(job.rel, report.spec.id)
+    links = {}
+    if annotated is not None:
+        links["annotated_video"] = output_name(stem, "annotated_video")
+    bundle = ReportBundle(
+        report,
+        ReportContext(source=job.rel, patient=job.patient, program=job.program, links=links),
+        smoothed=analysis.smoothed,
+        thumbnails=fault_thumbnails(job.path, report, analysis.smoothed),
     )
-    video = annotated if annotated is not None and annotated.is_file() else None
-    context = ReportContext(
-        source=job.rel,
-        patient=job.patient,
-        program=job.program,
-        json_href=REPORT_JSON,
-        csv_href=FRAMES_CSV,
-        video_href=ANNOTATED_MP4 if video is not None else None,
-    )
-    html = render_report_html(
-        analysis.report, job.spec, session.t_s, session.signals, context, thumbnails
-    )
-    files = {
-        REPORT_JSON: to_json(analysis.report).encode("utf-8"),
-        FRAMES_CSV: frames_csv(analysis.smoothed, session.t_s, session.signals).encode("utf-8"),
-        REPORT_HTML: html.encode("utf-8"),
-    }
-    if video is not None:
-        files[ANNOTATED_MP4] = video.read_bytes()
+    rendered = render_outputs(bundle, stem, OUTPUT_KINDS)
+    files = dict(zip(OUTPUT_KINDS, rendered.items(), strict=True))
+    if annotated is not None:
+        files["annotated_video"] = (links["annotated_video"], annotated.read_bytes())
     return files
 
 
@@ -143,12 +134,15 @@ def run_task(task: VideoTask, analyze_fn: AnalyzeFn = analyze_reusing_estimator)
     outcome = VideoOutcome(task.job.rel)
     assert task.job.spec is not None
     try:
+        analysis = analyze_fn(task.job.path, task.job.spec, task.options)
         with tempfile.TemporaryDirectory(prefix="formcheck-batch-") as tmp:
-            annotated = Path(tmp) / ANNOTATED_MP4 if task.annotate else None
-            options = replace(task.options, annotate_path=annotated)
-            analysis = analyze_fn(task.job.path, task.job.spec, options)
+            annotated = None
+            if task.annotate:
+                from formcheck.render.video import write_annotated
+
+                annotated = write_annotated(task.job.path, analysis, Path(tmp) / "video.mp4")
             outcome.files = _render(task, analysis, annotated)
-        outcome.summary = summarize(analysis.report)
+        outcome.summary = VideoSummary.of(analysis.report)
         outcome.frames = len(analysis.poses)
     except FormcheckError as error:
         outcome.error = str(error)

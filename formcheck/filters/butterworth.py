@@ -14,7 +14,7 @@ import numpy as np
 from scipy import signal
 from scipy.ndimage import median_filter
 
-from formcheck.types import PoseFrame
+from formcheck.types import FALLBACK_FPS, PoseFrame
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +27,6 @@ class ButterworthConfig:
         order: filter order (applied forwards and backwards: effective 2×).
         max_gap_s: gaps (undetected or gated frames) up to this long are filled by
             linear interpolation; longer gaps stay NaN (unknown, not guessed).
-        min_visibility: landmarks below this visibility are gated (NaN).
         outlier_window: frames in the running median used for outlier rejection.
         outlier_threshold: a sample further than this many robust standard
             deviations (1.4826 × MAD) from the running median is rejected.
@@ -40,7 +39,6 @@ class ButterworthConfig:
     cutoff_hz: float = 4.0
     order: int = 2
     max_gap_s: float = 0.3
-    min_visibility: float = 0.5
     outlier_window: int = 9
     outlier_threshold: float = 5.0
     outlier_floor: float = 0.05
@@ -122,7 +120,7 @@ def smooth_series(t_s: np.ndarray, x: np.ndarray, config: ButterworthConfig) -> 
     if len(x) < 2:
         return x.copy()
     dt = np.diff(t_s)
-    fs_hz = 1.0 / float(np.median(dt[dt > 0])) if np.any(dt > 0) else 30.0
+    fs_hz = 1.0 / float(np.median(dt[dt > 0])) if np.any(dt > 0) else FALLBACK_FPS
     cleaned = reject_outliers(
         x, config.outlier_window, config.outlier_threshold, config.outlier_floor
     )
@@ -131,18 +129,20 @@ def smooth_series(t_s: np.ndarray, x: np.ndarray, config: ButterworthConfig) -> 
 
 
 def smooth_offline(
-    poses: list[PoseFrame], config: ButterworthConfig | None = None
+    poses: list[PoseFrame], config: ButterworthConfig | None = None, *, visibility_min: float
 ) -> list[PoseFrame]:
     """Smooth a whole recording of PoseFrames; returns new PoseFrames.
 
-    Frames are assumed in time order. Image and world coordinates are smoothed
-    independently; visibility is kept as measured (gated samples are NaN).
+    Frames are assumed in time order. Landmarks less visible than ``visibility_min``
+    (the spec's ``session.visibility_min``) are gated: NaN before filtering, so they
+    never pull the estimate towards a guess. Image and world coordinates are
+    smoothed independently; visibility is kept as measured.
     """
     config = config or ButterworthConfig()
     if not poses:
         return []
     t_s = np.array([p.t_s for p in poses])
-    visible = np.stack([p.visibility for p in poses]) >= config.min_visibility
+    visible = np.stack([p.visibility for p in poses]) >= visibility_min
     smoothed = {}
     for attr in ("image_xyz", "world_xyz"):
         raw = np.stack([getattr(p, attr) for p in poses])  # (T, 33, 3)

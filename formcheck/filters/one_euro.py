@@ -22,13 +22,11 @@ class OneEuroConfig:
         min_cutoff_hz: cut-off when still; lower = smoother, more lag.
         beta: how fast the cut-off rises with speed (per unit/s); higher = less lag.
         d_cutoff_hz: cut-off of the speed estimate.
-        min_visibility: landmarks below this visibility are gated (NaN).
     """
 
     min_cutoff_hz: float = 1.0
     beta: float = 5.0
     d_cutoff_hz: float = 1.0
-    min_visibility: float = 0.5
 
     def __post_init__(self) -> None:
         if self.min_cutoff_hz <= 0 or self.d_cutoff_hz <= 0:
@@ -117,13 +115,22 @@ class StreamingSmoother:
     Args:
         method: ``"one_euro"`` or ``"none"``.
         config: One Euro parameters.
+        visibility_min: landmarks less visible than this (the spec's
+            ``session.visibility_min``) are gated to NaN, whatever the method.
     """
 
-    def __init__(self, method: str = "one_euro", config: OneEuroConfig | None = None) -> None:
+    def __init__(
+        self,
+        method: str = "one_euro",
+        config: OneEuroConfig | None = None,
+        *,
+        visibility_min: float,
+    ) -> None:
         if method not in ("one_euro", "none"):
             raise ValueError(f"unknown live smoothing method {method!r}: use 'one_euro' or 'none'")
         self.method = method
         self.config = config or OneEuroConfig()
+        self.visibility_min = visibility_min
         # One filter over image and world coordinates side by side (33×6): the
         # filter is element-wise, so this is two filters for the price of one call.
         self._filter = OneEuroFilter(self.config)
@@ -132,7 +139,7 @@ class StreamingSmoother:
         self._filter.reset()
 
     def __call__(self, pose: PoseFrame) -> PoseFrame:
-        gated = (pose.visibility < self.config.min_visibility)[:, None]
+        gated = (pose.visibility < self.visibility_min)[:, None]
         both = np.where(gated, np.nan, np.concatenate((pose.image_xyz, pose.world_xyz), axis=1))
         if self.method == "one_euro" and pose.detected:
             both = self._filter(pose.t_s, both)

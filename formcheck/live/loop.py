@@ -23,18 +23,18 @@ import cv2
 import numpy as np
 
 from formcheck.engine import EngineStatus, Event
-from formcheck.filters import StreamingSmoother
+from formcheck.filters import OneEuroConfig, StreamingSmoother
 from formcheck.live.capture import Captured, Clock, LatestFrameReader
 from formcheck.live.guidance import Placement, PlacementJudge
 from formcheck.live.program_runner import FinishedSet, ProgramRunner, RunnerStep
 from formcheck.live.report import set_report
 from formcheck.live.speech import SilentSpeaker, Speaker
-from formcheck.live.stats import CaptureCounts, LatencyHistogram, PoseSample
+from formcheck.live.stats import CaptureCounts, LatencyHistogram, SignalHistory
 from formcheck.pose import PoseEstimator
 from formcheck.render.hud import overlay_state, too_few_frames_text
-from formcheck.render.overlay import OverlayState, annotate
+from formcheck.render.overlay import OverlayState, SkeletonAnnotator, annotate
 from formcheck.render.video import VideoWriter
-from formcheck.report import write_report
+from formcheck.report import FrameTally, LiveSet, Report, ReportBundle, ReportContext, write_outputs
 from formcheck.sources import SourceInfo
 from formcheck.types import Frame, PoseFrame
 
@@ -42,6 +42,7 @@ Presenter = Callable[[np.ndarray], "str | None"]
 EndReason = Literal["quit", "program_complete", "source_ended", "source_failed", "interrupted"]
 _TAKE_TIMEOUT_S = 0.5
 _FPS_SMOOTHING = 0.1  # weight of the newest frame interval in the displayed fps
+LIVE_SMOOTHING = OneEuroConfig()
 
 
 @dataclass
@@ -49,17 +50,19 @@ class _SetRecorder:
     """Per-set bookkeeping, started with each new engine."""
 
     counts_at_start: CaptureCounts
-    sample: PoseSample = field(default_factory=PoseSample)
+    tally: FrameTally = field(default_factory=FrameTally)
+    history: SignalHistory = field(default_factory=SignalHistory)
     latency: LatencyHistogram = field(default_factory=LatencyHistogram)
     inference: LatencyHistogram = field(default_factory=LatencyHistogram)
 
 
 @dataclass(frozen=True)
 class SavedSet:
-    """A set's report and where it was written (None when no ``out_dir``)."""
+    """A set's report and the files written from it, by output kind (``json``,
+    ``html``; empty when there is no ``out_dir``)."""
 
-    report: dict[str, Any]
-    path: Path | None
+    report: Report
+    paths: dict[str, Path]
 
 
 @dataclass(frozen=True)
@@ -106,14 +109,16 @@ class LiveLoop:
         reader: latest-frame reader over the camera or a real-time file.
         info: the source's description (for reports and the video size).
         backend: pose backend name for reports.
-        smoother: live landmark smoother (default: One Euro).
+        smoothing: One Euro settings of the live smoother (None: unsmoothed); each
+            set's smoother gates landmarks at its spec's ``visibility_min``.
         speaker: speaks cues and counts (default: silent).
         present: shows an annotated BGR image and returns the key pressed
             (``"q"``, ``"space"``, ``"r"``, ``"n"``) or None; None for no window.
         video: writer for the annotated video (``--save-video``), or None.
-        out_dir: where set reports are written as each set ends; None keeps
-            them in memory only.
-        say: where announcements are printed (default: ``print``).
+        out_dir: where set reports (JSON and HTML) are written as each set ends;
+            None keeps them in memory only.
+        say: where announcements are printed (default: ``print``); without a
+            ``present`` callback (no window) reps, cues and holds are printed too.
         clock: monotonic clock shared with the reader.
 
     Example:
@@ -130,7 +135,7 @@ class LiveLoop:
         info: SourceInfo,
         backend: str,
         *,
-        smoother: StreamingSmoother | None = None,
+        smoothing: OneEuroConfig | None = LIVE_SMOOTHING,
         speaker: Speaker | None = None,
         present: Presenter | None = None,
         video: VideoWriter | None = None,
@@ -143,7 +148,8 @@ class LiveLoop:
         self._reader = reader
         self._info = info
         self._backend = backend
-        self.smoother = smoother or StreamingSmoother("one_euro")
+        self._smoothing = smoothing
+        self.smoother = self._new_smoother()
         self._speaker = speaker or SilentSpeaker()
         self._present = present
         self._video = video
@@ -171,6 +177,13 @@ class LiveLoop:
         self.sets: list[SavedSet] = []
 
     # ------------------------------------------------------------------ state
+    def _new_smoother(self) -> StreamingSmoother:
+        return StreamingSmoother(
+            "one_euro" if self._smoothing is not None else "none",
+            self._smoothing,
+            visibility_min=self.runner.plan.spec.session.visibility_min,
+        )
+
     def counts(self) -> CaptureCounts:
         """The session's frame counters so far."""
         return CaptureCounts(
@@ -251,17 +264,20 @@ class LiveLoop:
         recorder = self._recorder if self.runner.phase == "exercise" else None
         plan = self.runner.plan
         if recorder is not None:
-            recorder.sample.add(pose)
+            recorder.tally.add(pose)
             recorder.inference.add(inference_s)
         self._inference.add(inference_s)
         step = self.runner.update(smoothed)
-        self._speak_events(step.events, placement)
+        if recorder is not None:
+            recorder.history.add(t_s, self.runner.engine.status.signals)
+        self._feedback(step.events, placement)
         self._tell_frame_rate(self.runner.engine.status)
         self._apply(step)
         image = None
         if self._present is not None or self._video is not None:
             image = cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR)
-            annotate(image, smoothed, self._overlay(placement, plan.label, t_s))
+            skeleton = SkeletonAnnotator(visibility_min=plan.spec.session.visibility_min)
+            annotate(image, smoothed, self._overlay(placement, plan.label, t_s), skeleton)
             if self._video is not None:
                 self._video.write(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), t_s)
         latency_s = self._show(image, item)
@@ -295,7 +311,7 @@ class LiveLoop:
         if self.runner.set_id != self._recorded_set:
             self._recorded_set = self.runner.set_id
             self._recorder = _SetRecorder(self.counts())
-            self.smoother.reset()
+            self.smoother = self._new_smoother()
         self._announce(step.announcements)
         if self.runner.phase == "done" and self.running:
             self.running = False
@@ -304,38 +320,57 @@ class LiveLoop:
     def _save(self, finished: FinishedSet) -> None:
         recorder = self._recorder
         plan = finished.plan
-        live = {
-            "program_position": plan.exercise_index + 1,
-            "set": plan.set_number,
-            "sets": plan.sets,
-            "complete": finished.complete,
-            "clock": "session seconds, pauses excluded",
-            "set_started_s": recorder.sample.first_t_s,
-            **(self.counts() - recorder.counts_at_start).to_dict(),
-            "latency": recorder.latency.summary(),
-            "inference": recorder.inference.summary(),
-        }
-        smoothing = self.smoother.config if self.smoother.method == "one_euro" else None
-        report = set_report(finished, self._info, recorder.sample, self._backend, smoothing, live)
-        path = None
+        counts = self.counts() - recorder.counts_at_start
+        live = LiveSet(
+            program_position=plan.exercise_index + 1,
+            set=plan.set_number,
+            sets=plan.sets,
+            complete=finished.complete,
+            set_started_s=recorder.tally.first_t_s,
+            frames_captured=counts.captured,
+            frames_processed=counts.processed,
+            frames_dropped=counts.dropped,
+            frames_paused=counts.paused,
+            latency=recorder.latency.summary(),
+            inference=recorder.inference.summary(),
+        )
+        report = set_report(
+            finished,
+            self._info,
+            recorder.tally,
+            recorder.history,
+            self._backend,
+            self._smoothing,
+            live,
+        )
+        paths: dict[str, Path] = {}
         if self._out_dir is not None:
-            name = f"{plan.exercise_index + 1:02d}-{plan.spec.id}-set{plan.set_number}.json"
-            path = write_report(report, self._out_dir / name)
-        self.sets.append(SavedSet(report, path))
+            stem = f"{plan.exercise_index + 1:02d}-{plan.spec.id}-set{plan.set_number}"
+            bundle = ReportBundle(report, ReportContext(source=Path(self._info.path).name))
+            paths = write_outputs(bundle, self._out_dir, stem, ("json", "html"))
+        self.sets.append(SavedSet(report, paths))
 
-    def _speak_events(self, events: list[Event], placement: Placement) -> None:
+    def _feedback(self, events: list[Event], placement: Placement) -> None:
+        """Speak reps, cues and finished holds; without a window, print them too."""
         per_side = self.runner.plan.spec.per_side
         for event in events:
             data = event.data
+            spoken = printed = None
             if event.kind == "rep":
                 count = str(data["index"])
-                self._speaker.say(f"{data['side']} {count}" if per_side else count)
+                spoken = f"{data['side']} {count}" if per_side else count
+                printed = f"rep {spoken}"
             elif event.kind == "cue":
-                self._speaker.say(data["message"])
+                spoken = printed = data["message"]
             elif event.kind == "hold_end":
-                self._speaker.say(f"held {data['duration_s']:.0f} seconds")
+                spoken = f"held {data['duration_s']:.0f} seconds"
+                printed = f"hold: {data['duration_s']:.1f} s"
             elif event.kind == "state" and data["state"] == "positioning" and placement.message:
-                self._speaker.say(placement.message)
+                spoken = printed = placement.message
+            if spoken is not None:
+                self._speaker.say(spoken)
+            if printed is not None and self._present is None:
+                self._say(f"{event.t_s:7.1f} s  {printed}")
 
     def _overlay(self, placement: Placement, label: str, t_s: float) -> OverlayState:
         runner = self.runner

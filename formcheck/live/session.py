@@ -8,20 +8,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from formcheck.atomic import write_text_atomic
 from formcheck.live.capture import LatestFrameReader
 from formcheck.live.loop import LiveLoop, LiveResult
 from formcheck.live.program_runner import ProgramRunner
-from formcheck.live.report import summary_lines
 from formcheck.live.speech import create_speaker
 from formcheck.live.window import Window, display_available, notice_image
-from formcheck.pose import create_estimator
+from formcheck.pose import DEFAULT_BACKEND, create_estimator
 from formcheck.render.video import VideoWriter
 from formcheck.report import DISCLAIMER
+from formcheck.report.text import summary_lines
 from formcheck.sources import FrameSource, SourceInfo, open_source
 from formcheck.specs import ExerciseSpec, SpecError, load_program, load_spec
+from formcheck.specs.loader import did_you_mean
 
 KEY_HELP = "Keys: q quit, space pause, r restart the set, n next exercise."
 
@@ -36,8 +35,8 @@ class LiveOptions:
         realtime: play ``source`` at its own frame rate against the wall clock,
             dropping frames the loop is too slow for (like a camera); otherwise
             every frame is analysed, as fast as the loop goes.
-        out_dir: report folder; None: a new folder per session under
-            ``platformdirs.user_data_dir("formcheck")/sessions``.
+        out_dir: report folder; None: a new folder per session,
+            ``formcheck-out/live-<date>_<time>`` in the current directory.
         mute: no speech.
         window: show the OpenCV window (only where a display exists).
         save_video: also write the annotated video (off by default, for privacy).
@@ -52,24 +51,26 @@ class LiveOptions:
     mute: bool = False
     window: bool = True
     save_video: bool = False
-    backend: str = "tasks"
+    backend: str = DEFAULT_BACKEND
     model: Path | None = None
 
 
 def default_out_dir(now: float | None = None) -> Path:
-    """A new per-session folder: ``<user data dir>/sessions/<local date-time>``."""
+    """A new per-session folder where the user sees it:
+    ``formcheck-out/live-<local date>_<time>`` in the current directory."""
     stamp = time.strftime("%Y-%m-%d_%H-%M-%S", time.localtime(now))
-    return Path(platformdirs.user_data_dir("formcheck")) / "sessions" / stamp
+    return Path("formcheck-out") / f"live-{stamp}"
 
 
-def safety_notice(specs: Sequence[ExerciseSpec]) -> list[str]:
+def safety_notice(specs: Sequence[ExerciseSpec], keys: bool = True) -> list[str]:
     """What the patient reads before starting: the safety notice, then each
-    exercise's camera placement and instructions, then the keys."""
+    exercise's camera placement and instructions, then (with a window) the keys."""
     lines = ["SAFETY: " + DISCLAIMER]
     for spec in specs:
         lines.append(f"{spec.title}: {spec.camera.placement}")
         lines.extend(f"  - {text}" for text in spec.instructions)
-    lines.append(KEY_HELP)
+    if keys:
+        lines.append(KEY_HELP)
     return lines
 
 
@@ -97,13 +98,11 @@ def run_live(
             or the file cannot be read.
         ModelError: the pose model cannot be loaded.
     """
-    for line in safety_notice(specs):
+    show_window, reason = display_available() if options.window else (False, "")
+    for line in safety_notice(specs, keys=show_window):
         say(line)
-    show_window = options.window
-    if show_window:
-        show_window, reason = display_available()
-        if reason:
-            say(reason)
+    if reason:
+        say(reason)
     speaker, speech_note = create_speaker(options.mute)
     say(speech_note)
     out_dir = options.out_dir or default_out_dir()
@@ -161,16 +160,19 @@ def _acknowledged(window: Window, specs: Sequence[ExerciseSpec], info: SourceInf
 
 
 def _session_json(result: LiveResult) -> str:
-    sets = [
-        {
-            "report": saved.path.name if saved.path else None,
-            "exercise": saved.report["exercise"]["id"],
-            "set": saved.report["live"]["set"],
-            "complete": saved.report["live"]["complete"],
-            "reps": saved.report["reps"]["total"],
-        }
-        for saved in result.sets
-    ]
+    sets = []
+    for saved in result.sets:
+        live = saved.report.live
+        assert live is not None  # every live set report has its live section
+        sets.append(
+            {
+                "report": saved.paths["json"].name if "json" in saved.paths else None,
+                "exercise": saved.report.spec.id,
+                "set": live.set,
+                "complete": live.complete,
+                "reps": saved.report.session.reps_total,
+            }
+        )
     return json.dumps({"live": result.live_section(), "sets": sets}, indent=2) + "\n"
 
 
@@ -190,15 +192,22 @@ def session_specs(exercise: str | None, program: Path | None) -> list[ExerciseSp
         return specs
     chosen = [spec for spec in specs if spec.id == exercise]
     if not chosen:
-        known = ", ".join(spec.id for spec in specs)
-        raise SpecError(f"{program}: the program has no exercise {exercise!r}; it has {known}")
+        known = [spec.id for spec in specs]
+        raise SpecError(
+            f"{program}: the program has no exercise {exercise!r}"
+            f"{did_you_mean(exercise, known)}; it has {', '.join(known)}"
+        )
     return chosen
 
 
 def session_summary(result: LiveResult, out_dir: Path) -> list[str]:
     """The end-of-session summary: each set, then frames and latency, then where
     the reports are."""
-    lines = [line for saved in result.sets for line in summary_lines(saved.report)]
+    lines = []
+    for saved in result.sets:
+        lines += summary_lines(saved.report)
+        if "html" in saved.paths:
+            lines.append(f"  report: {saved.paths['html']}")
     if not result.sets:
         lines.append("No exercise frames were analysed.")
     counts = result.counts

@@ -1,17 +1,16 @@
 """Constant-memory bookkeeping for long live sessions.
 
 A live session can run for hours, so nothing here grows with the number of
-frames: latencies go into a fixed histogram (1 ms bins), and the poses kept for
-the report's data-quality warnings are decimated to a bounded sample.
+frames: latencies go into a fixed histogram (1 ms bins), and the signal values
+kept for the report's plots are decimated to a bounded sample.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-
-from formcheck.types import PoseFrame
 
 
 class LatencyHistogram:
@@ -69,51 +68,52 @@ class LatencyHistogram:
         }
 
 
-class PoseSample:
-    """Every frame's pose until ``capacity``, then a uniformly decimated sample.
+class SignalHistory:
+    """Every frame's key signal values until ``capacity`` frames, then a uniformly
+    decimated sample, for the plots of a live set's report.
 
-    When full, every other kept pose is discarded and the stride doubles, so the
-    sample always spans the whole set at most ``capacity`` poses long. Exact
-    frame counts and times are kept separately.
+    When full, every other kept frame is discarded and the stride doubles, so the
+    sample always spans the whole set in at most ``capacity`` frames.
 
     Args:
-        capacity: most poses kept (memory: about 2.5 kB each).
+        capacity: most frames kept (memory: 8 bytes per signal and frame).
 
-    Attributes:
-        frames: poses offered so far. detected: how many had a person.
-        first_t_s, last_t_s: times of the first and last pose offered.
+    Example:
+        >>> history = SignalHistory(capacity=4)
+        >>> for i in range(10):
+        ...     history.add(float(i), {"knee": 90.0 + i})
+        >>> t_s, signals = history.arrays()
+        >>> t_s.tolist(), signals["knee"].tolist()
+        ([0.0, 4.0, 8.0], [90.0, 94.0, 98.0])
     """
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, capacity: int = 2048) -> None:
         if capacity < 2:
-            raise ValueError(f"PoseSample capacity must be >= 2, got {capacity}")
+            raise ValueError(f"SignalHistory capacity must be >= 2, got {capacity}")
         self.capacity = capacity
         self.stride = 1
-        self._poses: list[PoseFrame] = []
         self.frames = 0
-        self.detected = 0
-        self.first_t_s = float("nan")
-        self.last_t_s = float("nan")
+        self._names: tuple[str, ...] = ()
+        self._rows: list[tuple[float, ...]] = []
 
-    def add(self, pose: PoseFrame) -> None:
+    def add(self, t_s: float, values: Mapping[str, float]) -> None:
         if self.frames == 0:
-            self.first_t_s = pose.t_s
-        self.last_t_s = pose.t_s
+            self._names = tuple(values)
         if self.frames % self.stride == 0:
-            if len(self._poses) == self.capacity:
-                del self._poses[1::2]
+            if len(self._rows) == self.capacity:
+                del self._rows[1::2]
                 self.stride *= 2
             if self.frames % self.stride == 0:
-                self._poses.append(pose)
+                self._rows.append((t_s, *(values.get(name, np.nan) for name in self._names)))
         self.frames += 1
-        self.detected += pose.detected
 
-    def poses(self) -> list[PoseFrame]:
-        """The kept poses, in time order."""
-        return list(self._poses)
+    def arrays(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Times (T,) and each signal's values (T,), in time order."""
+        table = np.array(self._rows, dtype=np.float64).reshape(-1, len(self._names) + 1)
+        return table[:, 0].copy(), {name: table[:, i + 1] for i, name in enumerate(self._names)}
 
     def __len__(self) -> int:
-        return len(self._poses)
+        return len(self._rows)
 
 
 @dataclass(frozen=True, slots=True)

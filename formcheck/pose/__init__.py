@@ -1,21 +1,18 @@
-"""Pose estimation: MediaPipe backends and replayed landmarks behind one protocol.
+"""Pose estimation: MediaPipe backends behind one protocol.
 
 :func:`create_estimator` returns a :class:`PoseEstimator` whose ``process(frame)``
 gives a :class:`~formcheck.types.PoseFrame`. The MediaPipe backends live in
-``formcheck.pose.tasks`` and ``formcheck.pose.legacy`` and are imported on demand;
-:class:`LandmarkRecorder` and :class:`ReplayEstimator` need only NumPy.
+``formcheck.pose.tasks`` and ``formcheck.pose.legacy`` and are imported on demand.
+Saved landmarks are a source of poses (:mod:`formcheck.sources.replay`).
 """
 
 from formcheck.pose.base import PoseEstimator, available_cores
-from formcheck.pose.factory import BACKENDS, create_estimator
-from formcheck.pose.replay import FORMAT_VERSION, LandmarkRecorder, ReplayEstimator
+from formcheck.pose.factory import BACKENDS, DEFAULT_BACKEND, create_estimator
 
 __all__ = [
     "BACKENDS",
-    "FORMAT_VERSION",
-    "LandmarkRecorder",
+    "DEFAULT_BACKEND",
     "PoseEstimator",
-    "ReplayEstimator",
     "available_cores",
     "create_estimator",
 ]

@@ -20,7 +20,7 @@ class PoseEstimator(Protocol):
     """Turns frames into the pose of one person.
 
     Attributes:
-        name: backend name (``"tasks"``, ``"legacy"``, ``"replay"``), recorded in
+        name: backend name (one of ``formcheck.pose.BACKENDS``), recorded in
             replay files and reports.
     """
 

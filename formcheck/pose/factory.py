@@ -8,25 +8,28 @@ from typing import Any
 from formcheck.errors import ModelError
 from formcheck.pose.base import PoseEstimator
 
-BACKENDS: tuple[str, ...] = ("tasks", "legacy", "replay")
+BACKENDS: tuple[str, ...] = ("tasks", "legacy")
+DEFAULT_BACKEND = "tasks"
 
 
 def create_estimator(
-    backend: str = "tasks", model: Path | None = None, threads: int | None = None, **opts: Any
+    backend: str = DEFAULT_BACKEND,
+    model: Path | None = None,
+    threads: int | None = None,
+    **opts: Any,
 ) -> PoseEstimator:
-    """Create the pose estimator for ``backend``.
+    """Create the pose estimator for ``backend`` (one of :data:`BACKENDS`).
 
-    MediaPipe is imported only for the ``tasks`` and ``legacy`` backends, so
-    ``replay`` works where MediaPipe is not installed.
+    MediaPipe is imported here, on demand; saved landmarks need no estimator
+    (:class:`formcheck.sources.replay.ReplaySource` is a source of poses).
 
     Args:
-        backend: ``"tasks"`` (MediaPipe PoseLandmarker), ``"legacy"``
-            (``mediapipe.solutions.pose``) or ``"replay"`` (a saved replay file).
+        backend: ``"tasks"`` (MediaPipe PoseLandmarker) or ``"legacy"``
+            (``mediapipe.solutions.pose``).
         model: for ``tasks``, a ``.task`` bundle (default: the one built from
-            mediapipe's shipped models); for ``replay``, the replay file (required);
-            ``legacy`` takes none.
+            mediapipe's shipped models); ``legacy`` takes none.
         threads: inference threads for ``tasks`` (``None``: every available core);
-            ``legacy`` (``mp.solutions`` has no thread setting) and ``replay`` ignore it.
+            ``legacy`` (``mp.solutions`` has no thread setting) ignores it.
         **opts: keyword options of the backend's class (``TasksEstimator``,
             ``LegacyEstimator``), e.g. ``people_probe_s=None``.
 
@@ -34,8 +37,8 @@ def create_estimator(
         The estimator; call ``close()`` when done.
 
     Raises:
-        ModelError: unknown backend, a model given to ``legacy``, no replay file
-            for ``replay``, or a model that cannot be loaded.
+        ModelError: unknown backend, a model given to ``legacy``, or a model that
+            cannot be loaded.
 
     Example:
         >>> estimator = create_estimator("tasks")  # doctest: +SKIP
@@ -54,12 +57,4 @@ def create_estimator(
         from formcheck.pose.legacy import LegacyEstimator
 
         return LegacyEstimator(**opts)
-    if backend == "replay":
-        if model is None:
-            raise ModelError("the replay backend needs a replay file (.npz) as its model")
-        if opts:
-            raise ModelError(f"the replay backend takes no options, got {sorted(opts)}")
-        from formcheck.pose.replay import ReplayEstimator
-
-        return ReplayEstimator(model)
     raise ModelError(f"unknown pose backend {backend!r}; choose one of {', '.join(BACKENDS)}")

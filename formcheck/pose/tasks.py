@@ -42,6 +42,7 @@ import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
 from formcheck.errors import ModelError
+from formcheck.landmarks import VISIBILITY_MIN
 from formcheck.pose.base import available_cores, pose_frame
 from formcheck.pose.bundle import ensure_bundle
 from formcheck.pose.native_log import quiet_native_stderr
@@ -97,7 +98,7 @@ class SecondPersonProbe:
         model: Path,
         every_s: float = 1.0,
         margin: float = 0.15,
-        min_visibility: float = 0.5,
+        min_visibility: float = VISIBILITY_MIN,
         threads: int | None = None,
     ) -> None:
         self._landmarker = _load(model, threads, running_mode=vision.RunningMode.IMAGE, num_poses=1)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from formcheck.landmarks import INDEX, SKELETON_EDGES
+from formcheck.landmarks import INDEX, SKELETON_EDGES, VISIBILITY_MIN
 from formcheck.types import PoseFrame
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -83,12 +83,13 @@ class SkeletonAnnotator:
 
     Args:
         color: BGR colour of bones.
-        min_visibility: landmarks below this are not drawn (they are guesses).
+        visibility_min: landmarks below this are not drawn (they are guesses);
+            pass the spec's ``session.visibility_min`` where a spec is known.
     """
 
-    def __init__(self, color=(255, 200, 80), min_visibility: float = 0.5) -> None:
+    def __init__(self, color=(255, 200, 80), visibility_min: float = VISIBILITY_MIN) -> None:
         self.color = color
-        self.min_visibility = min_visibility
+        self.visibility_min = visibility_min
 
     def annotate(
         self, image: np.ndarray, pose: PoseFrame, angles: tuple[AngleLabel, ...] = ()
@@ -97,7 +98,7 @@ class SkeletonAnnotator:
             return image
         scale = max(image.shape[:2]) / 640.0
         thick = max(1, int(round(2 * scale)))
-        visible = pose.visibility >= self.min_visibility
+        visible = pose.visibility >= self.visibility_min
         xy = pose.pixel_xy()
         for a, b in SKELETON_EDGES:
             if not (visible[INDEX[a]] and visible[INDEX[b]]):

@@ -5,11 +5,16 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import av
 import numpy as np
 
 from formcheck.atomic import AtomicFile
+from formcheck.types import FALLBACK_FPS
+
+if TYPE_CHECKING:
+    from formcheck.pipeline import Analysis
 
 
 class VideoWriter:
@@ -29,7 +34,7 @@ class VideoWriter:
         self._file = AtomicFile(path)
         self._container = av.open(str(self._file.path), mode="w", format="mp4")
         self._closed = False
-        rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(30)
+        rate = Fraction(fps if fps > 0 else FALLBACK_FPS).limit_denominator(1001)
         self._stream = self._container.add_stream("libx264", rate=rate)
         self._stream.width = width - width % 2
         self._stream.height = height - height % 2
@@ -74,32 +79,33 @@ class VideoWriter:
         self.close(keep=exc_type is None)
 
 
-def write_annotated(source_path: Path, analysis, spec, out_path: Path) -> Path:
+def write_annotated(source_path: Path, analysis: Analysis, out_path: Path) -> Path:
     """Re-read ``source_path`` and write it with skeleton, angles and counters drawn.
 
     Args:
         source_path: the analysed video.
-        analysis: a ``formcheck.pipeline.Analysis`` (smoothed poses and per-frame
-            engine statuses, in frame order).
-        spec: the exercise spec (titles, targets, which angles to label).
+        analysis: its analysis (smoothed poses and per-frame engine statuses, in
+            frame order; the report's spec for titles, targets and angles).
         out_path: the MP4 to write.
     """
     import cv2
 
     from formcheck.render.hud import overlay_state
-    from formcheck.render.overlay import annotate
+    from formcheck.render.overlay import SkeletonAnnotator, annotate
     from formcheck.sources import open_source
 
+    spec = analysis.report.spec
+    skeleton = SkeletonAnnotator(visibility_min=spec.session.visibility_min)
     by_index = {pose.index: i for i, pose in enumerate(analysis.smoothed)}
     with open_source(source_path) as source:
         info = source.info
-        fps = analysis.report["input"]["fps"] or info.fps
+        fps = analysis.report.stats.fps or info.fps
         with VideoWriter(out_path, info.width, info.height, fps) as writer:
             for frame in source:
                 i = by_index.get(frame.index)
                 bgr = cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR)
                 if i is not None:
                     state = overlay_state(spec, analysis.statuses[i])
-                    annotate(bgr, analysis.smoothed[i], state)
+                    annotate(bgr, analysis.smoothed[i], state, skeleton)
                 writer.write(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), frame.t_s)
     return Path(out_path)

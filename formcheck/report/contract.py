@@ -1,27 +1,21 @@
 """The JSON report: a documented, versioned contract (see docs/report.md).
 
 Later tools (batch review, dashboards) read these files, so the shape is checked
-by ``validate_report`` before anything is written, and writes are atomic.
+by ``validate_report`` before anything is written.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from pathlib import Path
 from typing import Any
 
-from formcheck.atomic import write_text_atomic
-
-SCHEMA_VERSION = "1.0"
-DISCLAIMER = (
-    "formcheck coaches exercise form; it does not diagnose. Stop any exercise that "
-    "causes or worsens pain and tell your clinician."
-)
+from formcheck.report.result import Report
 
 # Required keys and their JSON types; nested dicts list their own required keys.
 _REQUIRED: dict[str, Any] = {
     "schema_version": str,
+    "formcheck_version": str,
+    "analysed_at": str,
     "exercise": {"id": str, "title": str, "kind": str},
     "input": {
         "path": str,
@@ -59,7 +53,8 @@ def _check(obj: Any, spec: Any, where: str) -> None:
 
 
 def validate_report(report: dict[str, Any]) -> None:
-    """Raise ``ReportError`` if ``report`` does not follow schema ``SCHEMA_VERSION``."""
+    """Raise ``ReportError`` if ``report`` (a JSON report read back, or
+    ``Report.to_dict()``) does not follow the contract's required part."""
     _check(report, _REQUIRED, "report")
     for i, fault in enumerate(report["faults"]):
         _check(fault, _FAULT_KEYS, f"report.faults[{i}]")
@@ -67,27 +62,8 @@ def validate_report(report: dict[str, Any]) -> None:
         _check(hold, _HOLD_KEYS, f"report.holds[{i}]")
 
 
-def _jsonable(value: Any) -> Any:
-    """NaN and infinity are not JSON: they become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalar
-        return _jsonable(value.item())
-    return value
-
-
-def to_json(report: dict[str, Any]) -> str:
+def to_json(report: Report) -> str:
     """The report as indented JSON text (validated first)."""
-    validate_report(report)
-    return json.dumps(_jsonable(report), indent=2, allow_nan=False) + "\n"
-
-
-def write_report(report: dict[str, Any], path: str | Path) -> Path:
-    """Validate and atomically write ``report`` to ``path``; returns the path."""
-    path = Path(path)
-    write_text_atomic(path, to_json(report))
-    return path
+    doc = report.to_dict()
+    validate_report(doc)
+    return json.dumps(doc, indent=2, allow_nan=False) + "\n"

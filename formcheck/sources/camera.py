@@ -1,7 +1,9 @@
 """A webcam read with OpenCV, timestamped with the monotonic clock at grab time.
 
 The source yields every frame the device delivers, in order; dropping stale frames
-for live feedback is the consumer's job.
+for live feedback is the consumer's job. OpenCV's own log lines about the device
+("can't open camera by index", V4L2 and obsensor warnings) are silenced while the
+camera is open: formcheck says what went wrong in one line of its own.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import cv2
 from formcheck.errors import SourceError
 from formcheck.sources.base import FrameSource, SourceInfo
 from formcheck.types import Frame
+
+_OPENCV_LOG_SILENT = 0  # cv2.setLogLevel: 0 silent, 3 warnings (the default)
 
 
 class CameraSource(FrameSource):
@@ -33,9 +37,12 @@ class CameraSource(FrameSource):
     def __init__(self, index: int) -> None:
         super().__init__()
         self._index = index
+        self._log_level = cv2.getLogLevel()
+        cv2.setLogLevel(_OPENCV_LOG_SILENT)
         self._capture = cv2.VideoCapture(index)
         if not self._capture.isOpened():
             self._capture.release()
+            cv2.setLogLevel(self._log_level)
             raise SourceError(
                 f"cannot open camera {index}: no such device, or it is in use by another program"
             )
@@ -68,3 +75,4 @@ class CameraSource(FrameSource):
 
     def close(self) -> None:
         self._capture.release()
+        cv2.setLogLevel(self._log_level)

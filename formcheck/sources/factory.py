@@ -8,9 +8,10 @@ from formcheck.sources.base import FrameSource
 from formcheck.sources.camera import CameraSource
 from formcheck.sources.images import ImageFolderSource
 from formcheck.sources.video import VideoSource
+from formcheck.types import FALLBACK_FPS
 
 
-def open_source(spec: str | int | Path, fps: float = 30.0) -> FrameSource:
+def open_source(spec: str | int | Path, fps: float = FALLBACK_FPS) -> FrameSource:
     """Open a video file, an image folder or a webcam.
 
     Args:

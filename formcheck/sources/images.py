@@ -10,7 +10,7 @@ import numpy as np
 
 from formcheck.errors import SourceError
 from formcheck.sources.base import FrameSource, SourceInfo
-from formcheck.types import Frame
+from formcheck.types import FALLBACK_FPS, Frame
 
 IMAGE_SUFFIXES: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
@@ -40,7 +40,7 @@ class ImageFolderSource(FrameSource):
             image cannot be read (raised while iterating) or changes size.
     """
 
-    def __init__(self, folder: Path, fps: float = 30.0) -> None:
+    def __init__(self, folder: Path, fps: float = FALLBACK_FPS) -> None:
         super().__init__()
         if fps <= 0:
             raise SourceError(f"image folder {str(folder)!r}: fps must be positive, got {fps}")

@@ -28,9 +28,10 @@ import numpy as np
 
 from formcheck.errors import SourceError
 from formcheck.sources.base import FrameSource, LazyFrame, SourceInfo
-from formcheck.types import Frame
+from formcheck.types import FALLBACK_FPS, Frame
 
-_FALLBACK_FPS = 30.0
+# File extensions taken for videos where a folder is searched (batch, analyze FOLDER).
+VIDEO_EXTENSIONS: frozenset[str] = frozenset({".mp4", ".mov", ".avi", ".mkv", ".webm", ".gif"})
 
 
 def _upright_quarter_turns(rotation: float) -> int:
@@ -172,7 +173,7 @@ class VideoSource(FrameSource):
         name = str(self._path)
         of_total = f" of {self.info.frame_count}" if self.info.frame_count else ""
         start = self._first.time or 0.0
-        step = 1.0 / (self.info.fps or _FALLBACK_FPS)
+        step = 1.0 / (self.info.fps or FALLBACK_FPS)
         t_s = -step
         index = 0
         decoded = self._first

@@ -6,13 +6,14 @@ engine reads only the typed :class:`ExerciseSpec` built here.
 
 from formcheck.specs.loader import (
     SpecError,
+    did_you_mean,
     list_specs,
     load_spec,
     parse_spec,
     specs_dir,
     validate_spec_file,
 )
-from formcheck.specs.program import Program, ProgramExercise, load_program
+from formcheck.specs.program import Program, ProgramExercise, load_program, validate_file
 from formcheck.specs.schema import (
     Condition,
     ExerciseSpec,
@@ -36,10 +37,12 @@ __all__ = [
     "SessionRule",
     "SpecError",
     "Targets",
+    "did_you_mean",
     "list_specs",
     "load_program",
     "load_spec",
     "parse_spec",
     "specs_dir",
+    "validate_file",
     "validate_spec_file",
 ]

@@ -7,14 +7,16 @@ file, the field path and what is wrong.
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 import tomllib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import formcheck
-from formcheck.errors import FormcheckError
+from formcheck.errors import ExitCode, FormcheckError
 from formcheck.specs.parse import Invalid, from_table
 from formcheck.specs.schema import ExerciseSpec, check_spec
 
@@ -22,14 +24,45 @@ SPECS_DIR_ENV = "FORMCHECK_SPECS_DIR"
 
 
 class SpecError(FormcheckError):
-    """An exercise spec or program file is malformed (exit code 2)."""
+    """An exercise spec or program file is malformed (exit code 2).
 
-    exit_code = 2
+    Attributes:
+        source: the file (or program entry) at fault, "" when none.
+        problems: every problem found, each ``"<field path>: <what is wrong>"``;
+            the message names the file once and the first problem.
+    """
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, message: str, source: str = "", problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.source = source
+        self.problems = tuple(problems) or (message,)
 
 
 def spec_error(source: str | Path, problem: Invalid | str) -> SpecError:
-    """A :class:`SpecError` whose message starts with the file name."""
-    return SpecError(f"{source}: {problem}")
+    """A :class:`SpecError` whose message starts with the file name; with several
+    problems it names the first and says how to see them all."""
+    found = [str(p) for p in problem.problems] if isinstance(problem, Invalid) else [problem]
+    more = ""
+    if len(found) > 1:
+        more = f" (and {len(found) - 1} more: formcheck specs validate {source})"
+    return SpecError(f"{source}: {found[0]}{more}", str(source), found)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'bridge'?)`` for the choice nearest ``word``, or ``""``.
+
+    >>> did_you_mean("brige", ["bridge", "plank"])
+    " (did you mean 'bridge'?)"
+    """
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def bundled_ids() -> list[str]:
+    """The ids of the bundled specs, sorted."""
+    return sorted(path.stem for path in specs_dir().glob("*.toml"))
 
 
 def specs_dir() -> Path:
@@ -64,14 +97,20 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise spec_error(path, f"not valid TOML: {error}") from error
 
 
+def build_spec(raw: dict[str, Any]) -> ExerciseSpec:
+    """Build and check a spec from parsed TOML data; raises :class:`Invalid` with
+    every problem found."""
+    spec = from_table(raw, ExerciseSpec)
+    check_spec(spec)
+    return spec
+
+
 def parse_spec(raw: dict[str, Any], source: str | Path) -> ExerciseSpec:
     """Build and check a spec from parsed TOML data; ``source`` names it in errors."""
     try:
-        spec = from_table(raw, ExerciseSpec)
-        check_spec(spec)
+        return build_spec(raw)
     except Invalid as problem:
         raise spec_error(source, problem) from None
-    return spec
 
 
 def validate_spec_file(path: str | Path) -> ExerciseSpec:
@@ -103,6 +142,7 @@ def load_spec(id_or_path: str | Path) -> ExerciseSpec:
         return validate_spec_file(id_or_path)
     path = specs_dir() / f"{text}.toml"
     if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in specs_dir().glob("*.toml")))
-        raise SpecError(f"unknown exercise {text!r}; known: {known}")
+        known = bundled_ids()
+        hint = did_you_mean(text, known) or f"; known: {', '.join(known)}"
+        raise SpecError(f"unknown exercise {text!r}{hint} (see `formcheck specs list`)")
     return validate_spec_file(path)

@@ -7,7 +7,9 @@ default lives once, in ``formcheck.specs.schema``. Supported field types: ``str`
 A union of dataclasses is chosen by the table's ``type`` key.
 
 Problems raise :class:`Invalid` carrying the field path (``signals.knee.points``);
-the loader adds the file name.
+the loader adds the file name. A document is checked whole: every unknown key,
+missing field and wrong value is found, and an :class:`Invalid` with several
+``problems`` lists them all.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import types
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 if TYPE_CHECKING:
@@ -29,12 +33,41 @@ class Invalid(Exception):
     Attributes:
         path: dotted field path inside the document, e.g. ``faults[2].when[0].op``.
         problem: what is wrong, in words.
+        problems: every problem found (this one alone, or those :func:`collect` gathered).
     """
 
     def __init__(self, path: str, problem: str) -> None:
         super().__init__(f"{path or '<top level>'}: {problem}")
         self.path = path
         self.problem = problem
+        self.problems: tuple[Invalid, ...] = (self,)
+
+    @classmethod
+    def of(cls, problems: Iterable[Invalid]) -> Invalid:
+        """One :class:`Invalid` standing for several (the first one's text leads)."""
+        found = tuple(p for problem in problems for p in problem.problems)
+        first = found[0]
+        error = cls(first.path, first.problem)
+        error.problems = found
+        return error
+
+
+R = TypeVar("R")
+
+
+def collect(checks: Iterable[Callable[[], R]]) -> list[R]:
+    """Run every check and return their results, or raise one :class:`Invalid`
+    listing the problems of all of them (not only the first)."""
+    results: list[R] = []
+    problems: list[Invalid] = []
+    for check in checks:
+        try:
+            results.append(check())
+        except Invalid as problem:
+            problems.append(problem)
+    if problems:
+        raise Invalid.of(problems)
+    return results
 
 
 def join(path: str, key: str | int) -> str:
@@ -108,7 +141,9 @@ def convert(value: Any, tp: Any, path: str) -> Any:
         if not isinstance(value, dict):
             raise Invalid(path, f"expected a table, got {_type_name(value)}")
         _, value_tp = get_args(tp)
-        return {key: convert(item, value_tp, join(path, key)) for key, item in value.items()}
+        keys = list(value)
+        items = collect(partial(convert, value[k], value_tp, join(path, k)) for k in keys)
+        return dict(zip(keys, items, strict=True))
     if origin in (Union, types.UnionType):
         return _convert_union(value, tp, path)
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
@@ -121,11 +156,11 @@ def _convert_tuple(value: Any, tp: Any, path: str) -> tuple[Any, ...]:
         raise Invalid(path, f"expected {_describe(tp)}, got {_type_name(value)}")
     args = get_args(tp)
     if len(args) == 2 and args[1] is Ellipsis:
-        return tuple(convert(item, args[0], join(path, i)) for i, item in enumerate(value))
-    if len(value) != len(args):
+        args = (args[0],) * len(value)
+    elif len(value) != len(args):
         raise Invalid(path, f"expected a list of {len(args)} items, got {len(value)}")
     pairs = enumerate(zip(value, args, strict=True))
-    return tuple(convert(item, arg, join(path, i)) for i, (item, arg) in pairs)
+    return tuple(collect(partial(convert, item, arg, join(path, i)) for i, (item, arg) in pairs))
 
 
 def _convert_union(value: Any, tp: Any, path: str) -> Any:
@@ -157,15 +192,21 @@ def from_table(table: Any, cls: type[T], path: str = "") -> T:
         raise Invalid(path, f"expected a table, got {_type_name(table)}")
     hints = get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(table) - set(fields))
-    if unknown:
-        raise Invalid(join(path, unknown[0]), "unknown key")
+    problems = [Invalid(join(path, key), "unknown key") for key in sorted(set(table) - set(fields))]
     values: dict[str, Any] = {}
     for name, field in fields.items():
-        if name in table:
-            values[name] = convert(table[name], hints[name], join(path, name))
-        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
-            raise Invalid(join(path, name), "missing field")
+        try:
+            if name in table:
+                values[name] = convert(table[name], hints[name], join(path, name))
+            elif (
+                field.default is dataclasses.MISSING
+                and field.default_factory is dataclasses.MISSING
+            ):
+                raise Invalid(join(path, name), "missing field")
+        except Invalid as problem:
+            problems.append(problem)
+    if problems:
+        raise Invalid.of(problems)
     return cls(**values)
 
 
@@ -181,4 +222,4 @@ def to_table(obj: Any) -> Any:
     return obj
 
 
-__all__ = ["Invalid", "convert", "from_table", "join", "to_table"]
+__all__ = ["Invalid", "collect", "convert", "from_table", "join", "to_table"]

@@ -21,17 +21,19 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from formcheck.specs.loader import (
     SpecError,
+    build_spec,
     load_spec,
-    parse_spec,
     read_toml,
     spec_error,
+    validate_spec_file,
 )
-from formcheck.specs.parse import Invalid, from_table, join, to_table
+from formcheck.specs.parse import Invalid, collect, from_table, join, to_table
 from formcheck.specs.schema import ExerciseSpec
 
 
@@ -89,53 +91,81 @@ def _leaf_paths(table: Any, path: str = "") -> list[str]:
     return [path]
 
 
-def _exercise(raw_entry: Any, index: int, base_dir: Path, source: Path) -> ProgramExercise:
+def _exercise(raw_entry: Any, index: int, base_dir: Path) -> ProgramExercise:
+    """One ``[[exercises]]`` entry; problems are :class:`Invalid` at paths in the program."""
     where = join("exercises", index)
     if not isinstance(raw_entry, dict):
-        raise spec_error(source, Invalid(where, "expected a table"))
+        raise Invalid(where, "expected a table")
     fields = dict(raw_entry)
     overrides = fields.pop("overrides", {})
+    entry = from_table(fields, ProgramEntry, where)
+    if not isinstance(overrides, dict):
+        raise Invalid(join(where, "overrides"), "expected a table")
     try:
-        entry = from_table(fields, ProgramEntry, where)
-        if not isinstance(overrides, dict):
-            raise Invalid(join(where, "overrides"), "expected a table")
-    except Invalid as problem:
-        raise spec_error(source, problem) from None
-    base = load_spec(base_dir / entry.spec_file if entry.spec_file else entry.id)
+        base = load_spec(base_dir / entry.spec_file if entry.spec_file else entry.id)
+    except SpecError as error:
+        raise Invalid(join(where, "spec_file" if entry.spec_file else "id"), str(error)) from None
     if base.id != entry.id:
-        raise spec_error(source, Invalid(join(where, "id"), f"spec file has id {base.id!r}"))
+        raise Invalid(join(where, "id"), f"spec file has id {base.id!r}")
     extra = {k: v for k, v in (("sets", entry.sets), ("rest_s", entry.rest_s)) if v is not None}
     overrides = _merge(overrides, {"targets": extra}, "") if extra else overrides
-    label = f"{source}: {where} ({entry.id}) overrides"
+    label = f"{where} ({entry.id}) overrides"
     try:
-        merged = _merge(copy.deepcopy(to_table(base)), overrides, "")
+        spec = build_spec(_merge(copy.deepcopy(to_table(base)), overrides, ""))
     except Invalid as problem:
-        raise SpecError(f"{label}: {problem}") from None
-    try:
-        spec = parse_spec(merged, label)
-    except SpecError as error:
-        raise SpecError(str(error)) from None
+        raise Invalid.of(
+            Invalid(f"{label}: {p.path}", p.problem) for p in problem.problems
+        ) from None
     return ProgramExercise(spec, tuple(_leaf_paths(overrides)) if overrides else ())
+
+
+def _check_header(raw: dict[str, Any], default_title: str) -> tuple[str, str, list[Any]]:
+    unknown = sorted(set(raw) - {"title", "notes", "exercises"})
+    if unknown:
+        raise Invalid.of(Invalid(key, "unknown key") for key in unknown)
+    title = raw.get("title", default_title)
+    notes = raw.get("notes", "")
+    for key, value in (("title", title), ("notes", notes)):
+        if not isinstance(value, str):
+            raise Invalid(key, "expected a string")
+    entries = raw.get("exercises")
+    if not isinstance(entries, list) or not entries:
+        raise Invalid("exercises", "give at least one [[exercises]] entry")
+    return title, notes, entries
 
 
 def load_program(path: str | Path) -> Program:
     """Load and validate a program file; spec files it names are resolved next to it.
 
     Raises:
-        SpecError: the program, a spec it names, or an override is invalid.
+        SpecError: the program, a spec it names, or an override is invalid; every
+            problem of every entry is listed in its ``problems``.
     """
     path = Path(path)
     raw = read_toml(path)
-    unknown = sorted(set(raw) - {"title", "notes", "exercises"})
-    if unknown:
-        raise spec_error(path, Invalid(unknown[0], "unknown key"))
-    title = raw.get("title", path.stem)
-    notes = raw.get("notes", "")
-    for key, value in (("title", title), ("notes", notes)):
-        if not isinstance(value, str):
-            raise spec_error(path, Invalid(key, "expected a string"))
-    entries = raw.get("exercises")
-    if not isinstance(entries, list) or not entries:
-        raise spec_error(path, Invalid("exercises", "give at least one [[exercises]] entry"))
-    exercises = tuple(_exercise(e, i, path.parent, path) for i, e in enumerate(entries))
-    return Program(title, notes, exercises)
+    try:
+        title, notes, entries = _check_header(raw, path.stem)
+        exercises = collect(
+            partial(_exercise, entry, i, path.parent) for i, entry in enumerate(entries)
+        )
+    except Invalid as problem:
+        raise spec_error(path, problem) from None
+    return Program(title, notes, tuple(exercises))
+
+
+def validate_file(path: str | Path) -> str:
+    """Validate an exercise spec or a program file (a program has ``[[exercises]]``).
+
+    Returns:
+        What the file is, e.g. ``"exercise spec 'bridge'"`` or ``"program 'Week 3'
+        with 2 exercises: bridge, plank"``.
+
+    Raises:
+        SpecError: the file is invalid; ``problems`` lists every problem found.
+    """
+    if "exercises" not in read_toml(path):
+        return f"exercise spec {validate_spec_file(path).id!r}"
+    program = load_program(path)
+    ids = ", ".join(item.spec.id for item in program.exercises)
+    count = len(program.exercises)
+    return f"program {program.title!r} with {count} exercise{'s' * (count != 1)}: {ids}"

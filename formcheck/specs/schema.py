@@ -9,11 +9,13 @@ ordered, references between fields resolve).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Literal, Union
 
-from formcheck.landmarks import is_known
-from formcheck.specs.parse import Invalid, join
+from formcheck.landmarks import VISIBILITY_MIN, is_known
+from formcheck.specs.parse import Invalid, collect, join
 
 Space = Literal["image", "world"]
 Op = Literal["<", "<=", ">", ">=", "between", "outside"]
@@ -260,7 +262,7 @@ class SessionRule:
             analysed frame rate the checks it cannot support are withheld.
     """
 
-    visibility_min: float = 0.5
+    visibility_min: float = VISIBILITY_MIN
     edge_margin: float = 0.05
     gap_grace_s: float = 1.0
     leave_after_s: float = 0.5
@@ -541,9 +543,7 @@ def _check_session(spec: ExerciseSpec) -> None:
             raise Invalid(join("session", key), "must not be negative")
 
 
-def check_spec(spec: ExerciseSpec) -> None:
-    """Raise :class:`~formcheck.specs.parse.Invalid` if ``spec`` breaks a rule the
-    types cannot express."""
+def _check_texts(spec: ExerciseSpec) -> None:
     if not _ID.match(spec.id):
         raise Invalid("id", f"expected lower_snake_case, got {spec.id!r}")
     for key in ("title", "limitations"):
@@ -555,10 +555,26 @@ def check_spec(spec: ExerciseSpec) -> None:
         raise Invalid("camera.placement", "must not be empty")
     if (spec.kind == "alternating_reps") != (spec.sides == "alternating"):
         raise Invalid("sides", "kind 'alternating_reps' goes with sides 'alternating' (only)")
-    _check_signals(spec)
-    _check_other_view(spec)
-    _check_reps(spec)
-    _check_hold(spec)
-    _check_faults(spec)
-    _check_targets(spec)
-    _check_session(spec)
+
+
+def check_spec(spec: ExerciseSpec) -> None:
+    """Raise :class:`~formcheck.specs.parse.Invalid` if ``spec`` breaks a rule the
+    types cannot express. Each part of the spec is checked and the problems of all
+    of them are raised together; the rules that refer to signals are checked once
+    the signals themselves are valid."""
+    found: list[Invalid] = []
+
+    def passes(*checks: Callable[[ExerciseSpec], None]) -> bool:
+        try:
+            collect(partial(check, spec) for check in checks)
+        except Invalid as problem:
+            found.append(problem)
+            return False
+        return True
+
+    passes(_check_texts)
+    if passes(_check_signals):
+        passes(_check_other_view, _check_reps, _check_hold, _check_faults)
+    passes(_check_targets, _check_session)
+    if found:
+        raise Invalid.of(found)

@@ -1,4 +1,5 @@
-"""Record poses to a replay file and read them back instead of running a model.
+"""Replay files: the poses of a run saved once (:func:`write_replay`) and read back as
+a source of poses (:class:`ReplaySource`) instead of frames and a model.
 
 A replay file lets the analysis be re-run (new filters, specs, thresholds)
 without MediaPipe and without the video. It is a NumPy ``.npz`` archive
@@ -23,14 +24,14 @@ key                shape/dtype  meaning
 =================  ===========  ==================================================
 
 The per-frame arrays are exactly the :class:`~formcheck.types.PoseFrame` fields,
-so a recording round-trips bit for bit. ``formcheck/pose/REPLAY_FORMAT.md`` holds
+so a recording round-trips bit for bit. ``formcheck/sources/REPLAY_FORMAT.md`` holds
 the same description for people who read the files with other tools.
 """
 
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,9 +40,10 @@ from formcheck.atomic import atomic_path
 from formcheck.errors import ModelError
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.sources.base import SourceInfo
-from formcheck.types import Frame, PoseFrame
+from formcheck.types import PoseFrame
 
 FORMAT_VERSION = 1
+REPLAY_SUFFIX = ".npz"
 _SCALARS = ("format_version", "source_path", "backend", "width", "height")
 # Trailing shape of each per-frame array (the leading dimension is T).
 _PER_FRAME: dict[str, tuple[int, ...]] = {
@@ -55,63 +57,50 @@ _PER_FRAME: dict[str, tuple[int, ...]] = {
 }
 
 
-class LandmarkRecorder:
-    """Collects :class:`PoseFrame` objects and saves them as a replay file.
+def write_replay(
+    path: Path, poses: Sequence[PoseFrame], *, source_path: str = "", backend: str = ""
+) -> Path:
+    """Save ``poses`` as a replay file, atomically (temporary file, then rename).
 
     Args:
+        path: the ``.npz`` to write.
+        poses: one pose per analysed frame, in order, all of one image size.
         source_path: what the poses were estimated from, stored for reference.
-        backend: name of the estimator that produced them.
+        backend: the estimator that produced them.
+
+    Raises:
+        ValueError: no poses, or poses of different image sizes.
 
     Example:
-        >>> recorder = LandmarkRecorder("squat.mp4", backend="tasks")  # doctest: +SKIP
-        >>> for frame in video:  # doctest: +SKIP
-        ...     recorder.add(estimator.process(frame))
-        >>> recorder.save(Path("squat.landmarks.npz"))  # doctest: +SKIP
+        >>> analysis = analyze("squat.mp4", "squat")  # doctest: +SKIP
+        >>> write_replay(Path("squat.npz"), analysis.poses, backend="tasks")  # doctest: +SKIP
     """
-
-    def __init__(self, source_path: str = "", backend: str = "") -> None:
-        self._source_path = source_path
-        self._backend = backend
-        self._poses: list[PoseFrame] = []
-
-    def __len__(self) -> int:
-        return len(self._poses)
-
-    def add(self, pose: PoseFrame) -> None:
-        """Append one frame's pose (frames must share one image size)."""
-        first = self._poses[0] if self._poses else pose
+    if not poses:
+        raise ValueError("no poses recorded: nothing to save")
+    first = poses[0]
+    for pose in poses:
         if (pose.width, pose.height) != (first.width, first.height):
             raise ValueError(
                 f"pose of frame {pose.index} is {pose.width}x{pose.height}, "
                 f"earlier frames are {first.width}x{first.height}"
             )
-        self._poses.append(pose)
-
-    def save(self, path: Path) -> None:
-        """Write the replay file atomically (temporary file, then rename).
-
-        Raises:
-            ValueError: nothing was recorded.
-        """
-        if not self._poses:
-            raise ValueError("no poses recorded: nothing to save")
-        poses = self._poses
-        arrays: dict[str, np.ndarray] = {
-            "format_version": np.array(FORMAT_VERSION),
-            "source_path": np.array(self._source_path),
-            "backend": np.array(self._backend),
-            "width": np.array(poses[0].width),
-            "height": np.array(poses[0].height),
-            "index": np.array([p.index for p in poses], dtype=np.int64),
-            "t_s": np.array([p.t_s for p in poses], dtype=np.float64),
-            "image_xyz": np.stack([p.image_xyz for p in poses]),
-            "world_xyz": np.stack([p.world_xyz for p in poses]),
-            "visibility": np.stack([p.visibility for p in poses]),
-            "presence": np.stack([p.presence for p in poses]),
-            "people": np.array([p.people for p in poses], dtype=np.int64),
-        }
-        with atomic_path(path) as temp, temp.open("wb") as out:
-            np.savez_compressed(out, **arrays)
+    arrays: dict[str, np.ndarray] = {
+        "format_version": np.array(FORMAT_VERSION),
+        "source_path": np.array(source_path),
+        "backend": np.array(backend),
+        "width": np.array(first.width),
+        "height": np.array(first.height),
+        "index": np.array([p.index for p in poses], dtype=np.int64),
+        "t_s": np.array([p.t_s for p in poses], dtype=np.float64),
+        "image_xyz": np.stack([p.image_xyz for p in poses]),
+        "world_xyz": np.stack([p.world_xyz for p in poses]),
+        "visibility": np.stack([p.visibility for p in poses]),
+        "presence": np.stack([p.presence for p in poses]),
+        "people": np.array([p.people for p in poses], dtype=np.int64),
+    }
+    with atomic_path(path) as temp, temp.open("wb") as out:
+        np.savez_compressed(out, **arrays)
+    return path
 
 
 def _load(path: Path) -> dict[str, np.ndarray]:
@@ -149,44 +138,54 @@ def _load(path: Path) -> dict[str, np.ndarray]:
     return data
 
 
-class ReplayEstimator:
-    """A pose "estimator" that returns the poses saved in a replay file.
+class ReplaySource:
+    """The poses saved in a replay file: a source of poses that needs no video and no model.
 
     Args:
-        path: replay file written by :meth:`LandmarkRecorder.save`.
+        path: replay file written by :func:`write_replay`.
 
     Attributes:
-        source_path: what the poses were estimated from.
-        backend: the estimator that produced them.
-        width, height: image size of the recorded frames.
+        info: the recorded source, derived from the file: ``fps`` is 1 / the median
+            frame interval (0.0 with fewer than two frames), ``duration_s`` the last
+            frame's time plus that interval, ``rotation_deg`` 0 (the recorded size
+            is already upright).
+        backend: the estimator that produced the poses.
 
     Raises:
         ModelError: the file is missing, not an ``.npz``, lacks a key, or has an
             array of the wrong shape (the message names the key).
+
+    Example:
+        >>> replay = ReplaySource(Path("squat.npz"))  # doctest: +SKIP
+        >>> poses = list(replay)  # doctest: +SKIP
     """
 
-    name = "replay"
-
     def __init__(self, path: Path) -> None:
-        self._path = path
         data = _load(path)
-        self.source_path = str(data["source_path"])
         self.backend = str(data["backend"])
-        self.width = int(data["width"])
-        self.height = int(data["height"])
         self._data = data
-        self._row = {int(index): row for row, index in enumerate(data["index"])}
+        t_s = data["t_s"]
+        steps = np.diff(t_s)
+        step = float(np.median(steps)) if steps.size else 0.0
+        self.info = SourceInfo(
+            path=str(data["source_path"]),
+            width=int(data["width"]),
+            height=int(data["height"]),
+            fps=1.0 / step if step > 0 else 0.0,
+            frame_count=len(t_s),
+            duration_s=float(t_s[-1]) + step if t_s.size else 0.0,
+        )
 
     def __len__(self) -> int:
-        return len(self._row)
+        return len(self._data["index"])
 
     def _pose(self, row: int) -> PoseFrame:
         data = self._data
         return PoseFrame(
             index=int(data["index"][row]),
             t_s=float(data["t_s"][row]),
-            width=self.width,
-            height=self.height,
+            width=self.info.width,
+            height=self.info.height,
             image_xyz=data["image_xyz"][row].copy(),
             world_xyz=data["world_xyz"][row].copy(),
             visibility=data["visibility"][row].copy(),
@@ -194,46 +193,7 @@ class ReplayEstimator:
             people=int(data["people"][row]),
         )
 
-    def process(self, frame: Frame) -> PoseFrame:
-        """The saved pose for ``frame.index`` (its saved time, not ``frame.t_s``).
-
-        Raises:
-            ModelError: the file holds no pose for that frame index.
-        """
-        row = self._row.get(frame.index)
-        if row is None:
-            raise ModelError(
-                f"replay file {str(self._path)!r} has no pose for frame {frame.index} "
-                f"(it holds {len(self._row)} frames)"
-            )
-        return self._pose(row)
-
-    def source_info(self) -> SourceInfo:
-        """A :class:`SourceInfo` for the recorded source, derived from the file.
-
-        ``fps`` is 1 / the median frame interval (0.0 with fewer than two frames),
-        ``duration_s`` the last frame's time plus that interval, ``rotation_deg`` 0
-        (the recorded size is already upright).
-        """
-        t_s = self._data["t_s"]
-        steps = np.diff(t_s)
-        step = float(np.median(steps)) if steps.size else 0.0
-        return SourceInfo(
-            path=self.source_path,
-            width=self.width,
-            height=self.height,
-            fps=1.0 / step if step > 0 else 0.0,
-            frame_count=len(self._row),
-            duration_s=float(t_s[-1]) + step if t_s.size else 0.0,
-        )
-
-    def iter_poses(self) -> Iterator[PoseFrame]:
-        """Every saved pose, in recorded order; needs no video and no model."""
-        for row in range(len(self._row)):
+    def __iter__(self) -> Iterator[PoseFrame]:
+        """Every saved pose, in recorded order."""
+        for row in range(len(self)):
             yield self._pose(row)
-
-    def reset(self) -> None:
-        """Nothing to forget: replay has no tracking state."""
-
-    def close(self) -> None:
-        """Nothing to release: the file was read completely when opened."""

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
 
+from formcheck.engine import FaultSpan
 from formcheck.render.overlay import SkeletonAnnotator
+from formcheck.report.result import Report
 from formcheck.sources import open_source
 from formcheck.specs import Condition, ExerciseSpec
 from formcheck.types import PoseFrame
@@ -42,17 +43,17 @@ def _signal(signals: Mapping[str, np.ndarray], name: str, side: str | None) -> n
 
 
 def worst_frame(
-    fault: Mapping[str, Any],
+    fault: FaultSpan,
     spec: ExerciseSpec,
     t_s: np.ndarray,
     signals: Mapping[str, np.ndarray],
 ) -> int | None:
     """Index into ``t_s`` of the fault's worst frame; ``None`` if no frame is in its interval."""
-    inside = np.flatnonzero((t_s >= fault["start_s"]) & (t_s <= fault["end_s"]))
+    inside = np.flatnonzero((t_s >= fault.start_s) & (t_s <= fault.end_s))
     if inside.size == 0:
         return None
-    rule = next((r for r in spec.faults if r.id == fault["id"]), None)
-    side = fault.get("side")
+    rule = next((r for r in spec.faults if r.id == fault.id), None)
+    side = fault.side
     badness = None
     if rule is not None and rule.scope == "frame":
         cond = next((c for c in rule.when if c.signal is not None), None)
@@ -85,11 +86,13 @@ def grab_frames(path: Path, indices: Sequence[int]) -> dict[int, np.ndarray]:
     return images
 
 
-def jpeg_thumbnail(image_rgb: np.ndarray, pose: PoseFrame | None) -> bytes:
+def jpeg_thumbnail(
+    image_rgb: np.ndarray, pose: PoseFrame | None, skeleton: SkeletonAnnotator | None = None
+) -> bytes:
     """A JPEG of ``image_rgb`` (skeleton drawn when ``pose`` is given), ``THUMB_WIDTH_PX`` wide."""
     bgr = cv2.cvtColor(image_rgb, cv2.COLOR_RGB2BGR)
     if pose is not None:
-        SkeletonAnnotator().annotate(bgr, pose)
+        (skeleton or SkeletonAnnotator()).annotate(bgr, pose)
     scale = THUMB_WIDTH_PX / bgr.shape[1]
     if scale < 1.0:
         size = (THUMB_WIDTH_PX, max(1, round(bgr.shape[0] * scale)))
@@ -100,31 +103,26 @@ def jpeg_thumbnail(image_rgb: np.ndarray, pose: PoseFrame | None) -> bytes:
     return data.tobytes()
 
 
-def fault_thumbnails(
-    path: Path,
-    report: Mapping[str, Any],
-    spec: ExerciseSpec,
-    t_s: np.ndarray,
-    signals: Mapping[str, np.ndarray],
-    poses: Sequence[PoseFrame],
-) -> dict[int, bytes]:
-    """JPEG of each fault's worst frame, by index into ``report["faults"]``.
+def fault_thumbnails(path: Path, report: Report, poses: Sequence[PoseFrame]) -> dict[int, bytes]:
+    """JPEG of each fault's worst frame, by index into ``report.session.faults``.
 
     Args:
         path: the video the report was made from.
-        report: the JSON report.
-        spec: the exercise spec (fault conditions).
-        t_s, signals: the engine's per-frame times and signals.
-        poses: the poses aligned with ``t_s`` (their ``index`` is the source frame).
+        report: the report (its spec's fault conditions, the engine's signals).
+        poses: the smoothed poses aligned with ``report.session.t_s`` (their
+            ``index`` is the source frame).
     """
+    session = report.session
+    t_s = np.asarray(session.t_s, dtype=np.float64)
     worst = {}
-    for i, fault in enumerate(report["faults"]):
-        frame = worst_frame(fault, spec, np.asarray(t_s, dtype=np.float64), signals)
+    for i, fault in enumerate(session.faults):
+        frame = worst_frame(fault, report.spec, t_s, session.signals)
         if frame is not None:
             worst[i] = frame
     images = grab_frames(path, [poses[k].index for k in worst.values()])
+    skeleton = SkeletonAnnotator(visibility_min=report.spec.session.visibility_min)
     return {
-        i: jpeg_thumbnail(images[poses[k].index], poses[k])
+        i: jpeg_thumbnail(images[poses[k].index], poses[k], skeleton)
         for i, k in worst.items()
         if poses[k].index in images
     }
