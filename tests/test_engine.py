@@ -301,7 +301,7 @@ def test_engine_wrong_view_counts_and_withholds_only_the_faults_that_need_the_vi
         "camera is not side-on in 100% of frames: shallow not judged there "
         "(they need a side-on camera)",
     )
-    shallow = np.maximum(squat_wave(times(12.0), 3), 105.0)  # bottoms at 105 deg
+    shallow = np.maximum(squat_wave(times(12.0), 3), 118.0)  # bottoms at 118 deg
     side_on = analyze_poses(with_space(load_spec("squat"), "image"), squat_poses(shallow))
     assert {f.id for f in side_on.faults} == {"shallow"} and side_on.view.withheld == ()
 
