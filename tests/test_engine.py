@@ -670,7 +670,14 @@ def test_engine_stale_cue_clears_when_a_new_rep_starts():
     t = times(6.0)
     dip = np.where(t < 1.2, 175.0 - 40.0 * np.sin(np.pi * np.clip(t / 1.2, 0, 1)), 175.0)
     knees = np.minimum(dip, squat_wave(t, 1, period_s=2.0, start_s=1.4))
-    engine = Engine(load_spec("squat"))
+    squat = load_spec("squat")
+    # Judged on every attempt (as the squat's 'shallow' once was), so the dip is cued.
+    shallow = dataclasses.replace(
+        squat.faults[0],
+        scope="attempt",
+        when=(dataclasses.replace(squat.faults[0].when[0], value=100.0),),
+    )
+    engine = Engine(dataclasses.replace(squat, faults=(shallow,)))
     cues = {}
     for i, k in enumerate(knees):
         engine.update(make_pose(i, standing_parts(k)))
@@ -751,7 +758,7 @@ def test_engine_too_few_frames_withholds_form_checks_and_says_so():
     where the frames show them, but no form verdict is given."""
     spec = load_spec("squat")
     t = np.arange(0.0, 30.0, 2.0)
-    knees = np.where((t // 4) % 2 == 1, 105.0, 175.0)  # alternate standing / shallow bottom
+    knees = np.where((t // 4) % 2 == 1, 118.0, 175.0)  # alternate standing / shallow bottom
     poses = [
         dataclasses.replace(make_pose(i, standing_parts(k)), t_s=ti)
         for i, (ti, k) in enumerate(zip(t, knees, strict=True))
@@ -768,7 +775,7 @@ def test_engine_too_few_frames_withholds_form_checks_and_says_so():
     assert any(
         w.startswith("too few frames to judge form: 0.5 analysed a second") for w in result.warnings
     )
-    full = analyze_poses(spec, squat_poses(np.maximum(squat_wave(times(8.0), 2), 105.0)))
+    full = analyze_poses(spec, squat_poses(np.maximum(squat_wave(times(8.0), 2), 118.0)))
     assert {f.id for f in full.faults} == {"shallow"} and full.frame_rate.withheld == ()
 
 
