@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.cuts import find_cuts, grey_thumbnail
 from formcheck.engine import Engine, SessionResult
 from formcheck.filters import ButterworthConfig, smooth_offline
 from formcheck.landmarks import BODY_CORE, INDEX
@@ -83,10 +84,12 @@ def _estimate_poses(
     options: AnalysisOptions,
     progress: ProgressCallback | None,
     estimator: PoseEstimator | None,
-) -> tuple[SourceInfo, list[PoseFrame], int]:
+) -> tuple[SourceInfo, list[PoseFrame], int, dict[int, np.ndarray]]:
     """Poses for every frame of ``path`` and how many ran the pose model: all, or
-    (adaptive sampling) the frames the sampler picks, the rest interpolated."""
+    (adaptive sampling) the frames the sampler picks, the rest interpolated; and a
+    grey thumbnail of each analysed frame, by frame index (cut detection)."""
     timeline: list[tuple[int, float]] = []
+    thumbnails: dict[int, np.ndarray] = {}
     sampler = AdaptiveSampler(spec) if options.sampling == "adaptive" else None
     refiner: PoseEstimator | None = None  # analyses skipped frames after the fact
     with open_source(path) as source:
@@ -99,12 +102,16 @@ def _estimate_poses(
         tracker = estimator
 
         def estimate(lazy: LazyFrame) -> PoseFrame:
-            return tracker.process(lazy.to_frame())
+            frame = lazy.to_frame()
+            thumbnails[frame.index] = grey_thumbnail(frame.image)
+            return tracker.process(frame)
 
         def refine(lazy: LazyFrame) -> PoseFrame:
             nonlocal refiner
             refiner = refiner or options.create_estimator()
-            return refiner.process(lazy.to_frame())
+            frame = lazy.to_frame()
+            thumbnails[frame.index] = grey_thumbnail(frame.image)
+            return refiner.process(frame)
 
         def counted(frames: Iterable[LazyFrame]) -> Iterator[LazyFrame]:
             for done, lazy in enumerate(frames, 1):
@@ -131,8 +138,9 @@ def _estimate_poses(
                 refiner.close()
         info = source.info
     if sampler is None:
-        return info, analysed, len(analysed)
-    return info, fill_skipped(analysed, timeline, info.width, info.height), len(analysed)
+        return info, analysed, len(analysed), thumbnails
+    poses = fill_skipped(analysed, timeline, info.width, info.height)
+    return info, poses, len(analysed), thumbnails
 
 
 def _replayed_poses(path: Path) -> tuple[SourceInfo, list[PoseFrame]]:
@@ -254,6 +262,7 @@ def build_report(
         "faults": result["faults"],
         "targets": result.get("targets", {}),
         "states": result.get("states", []),
+        "cuts": result.get("cuts", []),
         "cues": result.get("cues", []),
         "warnings": warnings,
         "limitations": spec.limitations,
@@ -268,17 +277,23 @@ def analysis_from_poses(
     options: AnalysisOptions,
     backend_name: str,
     frames_analysed: int,
+    thumbnails: dict[int, np.ndarray] | None = None,
 ) -> Analysis:
-    """Smoothing, the engine and the report, from the poses of every frame.
+    """Cut detection, smoothing, the engine and the report, from the poses of every frame.
 
     The second half of :func:`analyze`, for callers that have poses already
     (replayed landmarks, a sampling policy tried on saved poses).
-    ``frames_analysed`` is how many of ``poses`` the pose model produced.
+    ``frames_analysed`` is how many of ``poses`` the pose model produced;
+    ``thumbnails`` (by frame index) let cuts be found in the picture too.
     """
-    smoothed = smooth_offline(poses, options.smoothing)
+    cuts = find_cuts(poses, thumbnails)
+    smoothed = smooth_offline(poses, options.smoothing, cuts)
     engine = Engine(spec)
     statuses = []
-    for pose in smoothed:
+    starts = set(cuts)
+    for position, pose in enumerate(smoothed):
+        if position in starts:
+            engine.mark_cut(pose.t_s)
         engine.update(pose)
         statuses.append(engine.status)
     session = engine.finish()
@@ -317,19 +332,22 @@ def analyze(
     options = options or AnalysisOptions()
     path = Path(path)
     spec = exercise if isinstance(exercise, ExerciseSpec) else load_spec(exercise)
+    thumbnails = None
     if path.suffix.lower() == ".npz":
         info, poses = _replayed_poses(path)
         analysed = len(poses)
         backend_name = "replay"
     else:
-        info, poses, analysed = _estimate_poses(path, spec, options, progress, estimator)
+        info, poses, analysed, thumbnails = _estimate_poses(
+            path, spec, options, progress, estimator
+        )
         backend_name = options.backend if options.model is None else f"tasks:{options.model.name}"
     if options.save_landmarks is not None:
         recorder = LandmarkRecorder(source_path=str(info.path), backend=backend_name)
         for pose in poses:
             recorder.add(pose)
         recorder.save(options.save_landmarks)
-    analysis = analysis_from_poses(poses, spec, info, options, backend_name, analysed)
+    analysis = analysis_from_poses(poses, spec, info, options, backend_name, analysed, thumbnails)
     if options.annotate_path is not None:
         from formcheck.render.video import write_annotated
 

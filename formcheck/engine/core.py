@@ -120,6 +120,7 @@ class Engine:
         self._holds: list[Hold] = []
         self._faults: list[FaultSpan] = []
         self._cue_log: list[Cue] = []
+        self._cuts: list[float] = []
         self._keep_history = keep_history
         self._t = SeriesBuffer()
         self._last_t = math.nan
@@ -316,6 +317,15 @@ class Engine:
                 )
         return out
 
+    def _cut_warnings(self) -> list[str]:
+        if not self._cuts:
+            return []
+        where = ", ".join(f"{t:.1f}" for t in self._cuts)
+        return [
+            f"the recording is cut at {where} s (an edit, or the person lost and found "
+            "elsewhere): counting restarted there, and a movement in progress was not counted"
+        ]
+
     def _unchecked_faults(self) -> list[str]:
         """Warnings for frame rules that could not be judged in many exercising frames."""
         out = []
@@ -399,12 +409,13 @@ class Engine:
             signals=shown,
         )
 
-    # ------------------------------------------------------------------ finish
-    def finish(self) -> SessionResult:
-        """Close open holds and faults and return the session's result."""
-        t_end = self._last_t if math.isfinite(self._last_t) else 0.0
+    # -------------------------------------------------------------- cuts, finish
+    def _close_tracks(self, t_s: float) -> None:
+        """End what is in progress: holds and faults are kept, a rep is dropped."""
         for track in self._tracks:
             track_side = self._track_side(track) or "left"
+            if track.reps is not None:
+                track.reps.abandon()
             if track.hold is not None:
                 ended = track.hold.close()
                 if ended is not None:
@@ -415,7 +426,19 @@ class Engine:
             for tracker in track.faults:
                 span = tracker.close()
                 if span is not None:
-                    self._end_fault(t_end, span)
+                    self._end_fault(t_s, span)
+
+    def mark_cut(self, t_s: float) -> None:
+        """The recording was cut just before ``t_s`` (an edit, or the person lost and
+        found elsewhere): the rep in progress is dropped without being counted, holds
+        and faults end there, and the cut is reported."""
+        self._close_tracks(t_s)
+        self._cuts.append(t_s)
+
+    def finish(self) -> SessionResult:
+        """Close open holds and faults and return the session's result."""
+        t_end = self._last_t if math.isfinite(self._last_t) else 0.0
+        self._close_tracks(t_end)
         targets = self.spec.targets
         left, right = self._side_counts()
         if self.spec.per_side and len(self._tracks) > 1:
@@ -437,6 +460,7 @@ class Engine:
             states=tuple(self._states.spans()),
             warnings=(
                 *self._states.warnings(self.spec.camera.view),
+                *self._cut_warnings(),
                 *self._unchecked_holds(),
                 *self._unchecked_faults(),
             ),
@@ -450,6 +474,7 @@ class Engine:
                 met=self._targets_met(t_end),
             ),
             limitations=self.spec.limitations,
+            cuts=tuple(self._cuts),
             t_s=self._t.values(),
             signals={name: series.values() for name, series in self._values.items()},
         )

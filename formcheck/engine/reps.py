@@ -75,6 +75,12 @@ class RepCounter:
         self._in_peak_s = 0.0
         self._reached_peak = False
 
+    def abandon(self) -> None:
+        """Drop the rep in progress without judging it; the next one starts afresh."""
+        self.phase = "rest"
+        self._baseline = math.inf
+        self._reset_rep()
+
     def peak_dwell_s(self, t_s: float) -> float | None:
         """Seconds in the peak band so far this rep, or None outside the peak phase."""
         if self.phase != "peak":
@@ -86,9 +92,7 @@ class RepCounter:
         rule = self._rule
         if math.isnan(value):
             if self.phase != "rest" and t_s - self._last_valid_s > self._gap_grace_s:
-                self.phase = "rest"
-                self._baseline = math.inf
-                self._reset_rep()
+                self.abandon()
             return None
         self._last_valid_s = t_s
         s = self._sign * value

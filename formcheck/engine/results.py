@@ -169,6 +169,7 @@ class SessionResult:
         side: the side analysed (``"left"``/``"right"``), or the spec's ``sides``
             (``"both"``/``"alternating"``) when each side was tracked.
         reps_left, reps_right: per-side counts; None unless sides are tracked separately.
+        cuts: times of the cuts (:meth:`Engine.mark_cut`), where counting restarted.
         t_s: (T,) frame times. signals: name → (T,) values for plots; per-side
             signals are named ``"<signal>.<side>"``.
     """
@@ -186,6 +187,7 @@ class SessionResult:
     warnings: tuple[str, ...]
     targets: TargetsResult
     limitations: str
+    cuts: tuple[float, ...]
     t_s: np.ndarray = field(repr=False)
     signals: dict[str, np.ndarray] = field(repr=False)
 
@@ -207,6 +209,7 @@ class SessionResult:
             "warnings": list(self.warnings),
             "targets": self.targets.to_dict(),
             "limitations": self.limitations,
+            "cuts": list(self.cuts),
             "t_s": self.t_s.tolist(),
             "signals": {name: values.tolist() for name, values in self.signals.items()},
         }

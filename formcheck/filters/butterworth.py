@@ -8,6 +8,8 @@ hold start later by its group delay.
 from __future__ import annotations
 
 import functools
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -131,14 +133,21 @@ def smooth_series(t_s: np.ndarray, x: np.ndarray, config: ButterworthConfig) -> 
 
 
 def smooth_offline(
-    poses: list[PoseFrame], config: ButterworthConfig | None = None
+    poses: list[PoseFrame], config: ButterworthConfig | None = None, cuts: Sequence[int] = ()
 ) -> list[PoseFrame]:
     """Smooth a whole recording of PoseFrames; returns new PoseFrames.
 
     Frames are assumed in time order. Image and world coordinates are smoothed
-    independently; visibility is kept as measured (gated samples are NaN).
+    independently; visibility is kept as measured (gated samples are NaN). ``cuts``
+    are positions where a new shot starts (:func:`formcheck.cuts.find_cuts`): each
+    shot is smoothed on its own, so no jump is smeared across a cut.
     """
     config = config or ButterworthConfig()
+    if cuts:
+        bounds = [0, *cuts, len(poses)]
+        return [
+            p for a, b in itertools.pairwise(bounds) for p in smooth_offline(poses[a:b], config)
+        ]
     if not poses:
         return []
     t_s = np.array([p.t_s for p in poses])
