@@ -383,6 +383,7 @@ def to_markdown(
         f"{machine.get('cpu', '?')} ({machine.get('cores', '?')} cores), load average "
         f"{machine.get('load_avg_1min', '?')} at the start and "
         f"{run.get('load_avg_end', '?')} at the end.",
+        "",
     ]
     if "synthetic_counts" in summary:
         c = summary["synthetic_counts"]
