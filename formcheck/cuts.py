@@ -31,17 +31,13 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from formcheck.kinematics import body_size
 from formcheck.landmarks import INDEX
 from formcheck.types import PoseFrame
 
 THUMBNAIL_SIZE = (32, 18)  # width, height in cells
 _SHOULDERS = (INDEX["left_shoulder"], INDEX["right_shoulder"])
 _HIPS = (INDEX["left_hip"], INDEX["right_hip"])
-_LIMBS = [
-    INDEX[f"{side}_{part}"]
-    for side in ("left", "right")
-    for part in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
-]
 
 
 def grey_thumbnail(image: np.ndarray) -> np.ndarray:
@@ -106,14 +102,11 @@ class PictureCuts:
 
 
 def _whereabouts(pose: PoseFrame) -> tuple[np.ndarray, np.ndarray, float] | None:
-    """Shoulder and hip midpoints (pixels) and the body's size: the diagonal of the
-    box around the limbs, which a camera facing the person does not foreshorten the
-    way it does the torso."""
+    """Shoulder and hip midpoints and the body's size (:func:`body_size`), in pixels."""
     if not pose.detected:
         return None
     xy = pose.pixel_xy()
-    limbs = xy[_LIMBS]
-    size = float(np.hypot(*(np.max(limbs, axis=0) - np.min(limbs, axis=0))))
+    size = body_size(xy)
     if not math.isfinite(size) or size <= 0:
         return None
     shoulders = 0.5 * (xy[_SHOULDERS[0]] + xy[_SHOULDERS[1]])
