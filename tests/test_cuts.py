@@ -4,9 +4,13 @@ offline pipeline resetting the rep state at a cut."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
+import av
+import cv2
 import numpy as np
 import pytest
+from test_cli import _write_video
 from test_engine import DT, make_pose, squat_poses, standing_parts
 
 from formcheck.cuts import (
@@ -17,7 +21,7 @@ from formcheck.cuts import (
     find_cuts,
     grey_thumbnail,
 )
-from formcheck.pipeline import AnalysisOptions, analysis_from_poses
+from formcheck.pipeline import AnalysisOptions, analysis_from_poses, analyze
 from formcheck.sources import SourceInfo
 from formcheck.specs import load_spec
 from formcheck.types import PoseFrame
@@ -157,3 +161,30 @@ def test_a_cut_mid_movement_makes_no_rep_and_the_report_says_where():
     assert report["reps"]["total"] == 0
     assert report["cuts"] == [pytest.approx(2.0)]
     assert any("cut at 2.0 s" in w for w in report["warnings"])
+
+
+# ------------------------------------------------- real MediaPipe on real clips
+def _frames(clip: Path, end_s: float | None = None) -> list[np.ndarray]:
+    """The clip's frames up to ``end_s``, at 640×360 (the two clips below are 16:9)."""
+    out = []
+    with av.open(str(clip)) as container:
+        for frame in container.decode(video=0):
+            if end_s is not None and frame.time > end_s:
+                break
+            image = frame.to_ndarray(format="rgb24")
+            out.append(cv2.resize(image, (640, 360), interpolation=cv2.INTER_AREA))
+    return out
+
+
+@pytest.mark.mediapipe
+@pytest.mark.realclips
+def test_two_joined_clips_make_no_rep_at_the_join(realclip, tmp_path):
+    # A squat cut at its bottom (1.0 s into kaiakol_squat_correct_018), joined to a
+    # clip that starts standing and holds one squat: by the labelling rule that is one
+    # rep. The jump from the bottom to standing at the join counted a second one before.
+    first = _frames(realclip("squat/kaiakol_squat_correct_018.mp4"), 1.0)
+    second = _frames(realclip("squat/kaiakol_squat_correct_016.mp4"))
+    video = _write_video(tmp_path / "joined.mp4", first + second, fps=30)
+    report = analyze(video, "squat").report
+    assert report["reps"]["total"] == 1
+    assert report["cuts"] == [pytest.approx(len(first) / 30, abs=0.05)]

@@ -608,6 +608,18 @@ def test_a_cut_neither_makes_nor_keeps_the_rep_in_progress():
     assert result.to_dict()["cuts"] == [pytest.approx(2.0)]
 
 
+def test_a_rep_going_on_across_a_cut_is_not_lost():
+    # Cut at the bottom to another camera angle, the squat goes on: one rep (as an
+    # unconditional reset would lose it, a jump cut must not).
+    knees = squat_wave(times(4.0), 1, start_s=0.5)
+    engine = Engine(load_spec("squat"))
+    for i, pose in enumerate(squat_poses(knees)):
+        if i == 60:  # 2.0 s: the bottom
+            engine.mark_cut(pose.t_s)
+        engine.update(pose)
+    assert engine.finish().reps_total == 1
+
+
 def test_a_rep_after_a_cut_is_counted_and_a_hold_ends_at_the_cut():
     squat = Engine(load_spec("squat"))
     knees = np.concatenate([np.full(30, 175.0), squat_wave(times(4.0), 1, start_s=0.5)])

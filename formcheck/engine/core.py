@@ -323,7 +323,7 @@ class Engine:
         where = ", ".join(f"{t:.1f}" for t in self._cuts)
         return [
             f"the recording is cut at {where} s (an edit, or the person lost and found "
-            "elsewhere): counting restarted there, and a movement in progress was not counted"
+            "elsewhere): a movement whose return was not seen there was not counted"
         ]
 
     def _unchecked_faults(self) -> list[str]:
@@ -411,11 +411,9 @@ class Engine:
 
     # -------------------------------------------------------------- cuts, finish
     def _close_tracks(self, t_s: float) -> None:
-        """End what is in progress: holds and faults are kept, a rep is dropped."""
+        """End the holds and faults in progress (they are kept)."""
         for track in self._tracks:
             track_side = self._track_side(track) or "left"
-            if track.reps is not None:
-                track.reps.abandon()
             if track.hold is not None:
                 ended = track.hold.close()
                 if ended is not None:
@@ -430,9 +428,12 @@ class Engine:
 
     def mark_cut(self, t_s: float) -> None:
         """The recording was cut just before ``t_s`` (an edit, or the person lost and
-        found elsewhere): the rep in progress is dropped without being counted, holds
+        found elsewhere): the cut cannot complete a rep (:meth:`RepCounter.cut`), holds
         and faults end there, and the cut is reported."""
         self._close_tracks(t_s)
+        for track in self._tracks:
+            if track.reps is not None:
+                track.reps.cut()
         self._cuts.append(t_s)
 
     def finish(self) -> SessionResult:

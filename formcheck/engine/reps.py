@@ -64,6 +64,7 @@ class RepCounter:
         self.count = 0
         self._baseline = math.inf
         self._last_valid_s = -math.inf
+        self._cut = False
         self._reset_rep()
 
     def _reset_rep(self) -> None:
@@ -81,6 +82,14 @@ class RepCounter:
         self._baseline = math.inf
         self._reset_rep()
 
+    def cut(self) -> None:
+        """The recording was cut before the next frame. The cut itself never takes a
+        rep out of the working position: if the next value is back at rest while the
+        rep had not yet left the peak band, it is dropped uncounted. A rep already on
+        its way back (it left the peak band, the labelling rule's count) or going on
+        across the cut is counted as it is seen."""
+        self._cut = True
+
     def peak_dwell_s(self, t_s: float) -> float | None:
         """Seconds in the peak band so far this rep, or None outside the peak phase."""
         if self.phase != "peak":
@@ -97,6 +106,10 @@ class RepCounter:
         self._last_valid_s = t_s
         s = self._sign * value
         enter, exit_, rest = (self._sign * x for x in (rule.enter, rule.exit, rule.rest))
+        if self._cut:
+            self._cut = False
+            if self.phase in ("outbound", "peak") and s <= rest:
+                self.abandon()
         if self.phase == "rest":
             if s <= rest:
                 self._baseline = min(self._baseline, s)
