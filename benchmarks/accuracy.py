@@ -28,7 +28,7 @@ import os
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -189,24 +189,55 @@ def found_in(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class ProbedReplay:
+    """Recorded poses over the decoded video, with the second-person probe run anew
+    (about one model inference a second), so replayed runs see today's probe."""
+
+    name = "replay"
+
+    def __init__(self, path: Path) -> None:
+        from formcheck.pose.bundle import ensure_bundle
+        from formcheck.pose.replay import ReplayEstimator
+        from formcheck.pose.tasks import SecondPersonProbe
+
+        self._replay = ReplayEstimator(path)
+        self._new_probe = lambda: SecondPersonProbe(ensure_bundle(), threads=1)
+        self._probe = self._new_probe()
+
+    def process(self, frame: Any) -> Any:
+        pose = self._replay.process(frame)
+        if pose.detected:
+            pose.people = self._probe.update(frame, pose)
+        return pose
+
+    def reset(self) -> None:
+        self._probe.close()
+        self._probe = self._new_probe()
+
+    def close(self) -> None:
+        self._probe.close()
+
+
 def _real_clip(job: tuple[str, str, str | None]) -> dict[str, Any]:
     """formcheck and the naive peer on one real clip (real MediaPipe, or the recorded
     landmarks of ``job[2]`` replayed over the decoded video)."""
     from formcheck.pipeline import analyze
-    from formcheck.pose.replay import ReplayEstimator
 
     file, spec, landmarks = job
     started = time.perf_counter()
+    replay = None
     try:
-        video = REALCLIPS / file
-        replay = ReplayEstimator(Path(landmarks)) if landmarks else None
-        analysis = analyze(video, spec, estimator=replay)
+        replay = ProbedReplay(Path(landmarks)) if landmarks else None
+        analysis = analyze(REALCLIPS / file, spec, estimator=replay)
         out: dict[str, Any] = {
             "formcheck": found_in(analysis.report),
             "naive": naive_result(analysis.poses, spec),
         }
     except Exception as error:  # a failed clip is a result, not the end of the benchmark
         out = {"error": f"{type(error).__name__}: {error}"}
+    finally:
+        if replay is not None:
+            replay.close()
     out["seconds"] = round(time.perf_counter() - started, 2)
     return out
 
@@ -252,6 +283,10 @@ def score_real(
         if row["misses"]:
             row["cause"] = scores.auto_cause(label, found, row["score"])
             row["written_cause"] = causes.get(run["file"], "")
+        row["second_person"] = {
+            "labelled": any(e.kind == "other_person" for e in label.edits),
+            "warned": any("more than one person" in w for w in found["warnings"]),
+        }
         events = scores.cut_events(label, found["duration_s"])
         row["cut_events"] = events
         row["cut_match"] = scores.match_cuts(events, found["cuts"])
@@ -353,6 +388,14 @@ def summarise(synthetic: list[dict[str, Any]], real: list[dict[str, Any]]) -> di
             "cuts": {
                 key: sum(r["cut_match"][key] for r in scored)
                 for key in ("events", "hits", "false_alarms")
+            },
+            "second_person": {
+                f"{'labelled' if labelled else 'not labelled'}": sum(
+                    r["second_person"]["warned"]
+                    for r in scored
+                    if r["second_person"]["labelled"] is labelled
+                )
+                for labelled in (True, False)
             },
             "errors": [f"{r['file']}: {r['error']}" for r in real if "error" in r],
         }
@@ -484,6 +527,7 @@ def real_markdown(
     """Section (b): targets, per source, misses with causes, per clip."""
     fc, cuts = summary["formcheck"], summary["cuts"]
     t = scores.TARGETS
+    people = Counter(r["second_person"]["labelled"] for r in rows if "second_person" in r)
     lines = [
         "",
         "## (b) Real clips labelled by eye (../shared/realclips)",
@@ -518,6 +562,18 @@ def real_markdown(
         md_row(
             "cuts found where no edit is labelled (false alarms)", cuts["false_alarms"], "–", ""
         ),
+        md_row(
+            f"second-person warning on clips labelled other_person ({people[True]} clips)",
+            summary["second_person"]["labelled"],
+            "–",
+            "",
+        ),
+        md_row(
+            f"second-person warning on the other clips ({people[False]} clips)",
+            summary["second_person"]["not labelled"],
+            "–",
+            "0",
+        ),
         "",
         "Per source (the clip name's prefix); formcheck / naive peer:",
         "",
@@ -537,6 +593,12 @@ def real_markdown(
                 f"{_fmt(f['flagged_none_visible'])} ({f['none_visible_clips']})",
             )
         )
+    warned = [
+        f"{r['file']}{'' if r['second_person']['labelled'] else ' (not labelled)'}"
+        for r in rows
+        if r.get("second_person", {}).get("warned")
+    ]
+    lines += ["", "Second-person warnings: " + ("; ".join(warned) or "none") + "."]
     missed = [r for r in rows if r.get("misses")]
     lines += [
         "",
