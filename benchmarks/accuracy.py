@@ -6,11 +6,13 @@
 (b) Every clip of ``../shared/realclips`` labelled by eye (``--labels``, default
     ``benchmarks/realclip_labels.csv``): rep counts, hold times, form faults on clips
     labelled "none visible", and the edits (cuts, title cards, fades) against the
-    cuts formcheck found; formcheck beside a naive peer (``naive_peer.py``) on the
-    same landmarks, per clip source, with every miss and its cause. Real MediaPipe by
-    default (the published results); ``--landmarks DIR`` replays the landmarks
-    recorded in ``DIR/<folder>/<stem>.npz`` instead, with the video decoded for the
-    picture (cut detection), which is much faster for iterating.
+    cuts formcheck found, second-person warnings against the labelled other people;
+    formcheck beside a naive peer (``naive_peer.py``) on the same landmarks, per clip
+    source, with every miss and its cause. Real MediaPipe by default (the published
+    results); ``--landmarks DIR`` replays the landmarks recorded in
+    ``DIR/<folder>/<stem>.npz`` instead, over the decoded video (the picture is needed
+    for cut detection, and the second-person probe runs anew on it, about one inference
+    a second): much faster, for iterating.
 
 Writes ``benchmarks/results/accuracy.md`` and ``accuracy.json`` (``accuracy_replay``
 with ``--landmarks``):
@@ -289,7 +291,8 @@ def score_real(
         }
         events = scores.cut_events(label, found["duration_s"])
         row["cut_events"] = events
-        row["cut_match"] = scores.match_cuts(events, found["cuts"])
+        inside = [t for t in found["cuts"] if 0.1 < t < found["duration_s"] - 0.1]
+        row["cut_match"] = scores.match_cuts(events, inside)
         row["label"] = {
             "reps": label.reps,
             "reps_left": label.reps_left,
@@ -749,7 +752,10 @@ def main(argv: list[str] | None = None) -> int:
                 "summary": summary,
                 "synthetic": synthetic,
                 "real_runs": runs,
-                "real": [{k: r[k] for k in r if k not in runs[0]} for r in real] if runs else [],
+                # the scores; what was found is in real_runs
+                "real": [
+                    {k: v for k, v in r.items() if k not in ("formcheck", "naive")} for r in real
+                ],
                 "not_evaluated": skipped,
             },
             indent=1,

@@ -4,7 +4,8 @@ Clinic and online videos join shots: hard cuts, title cards, cross-fades, jump c
 that loop a movement. Across a cut the person's signals jump from one movement to
 another, so a rep "completed" by the jump was never performed; MediaPipe's tracker also
 often loses the person on the first frame of a new shot and finds them again
-mid-movement. The engine resets its rep state at each cut (:meth:`Engine.mark_cut`).
+mid-movement. At each cut the engine (:meth:`~formcheck.engine.Engine.mark_cut`) ends
+holds and faults, and does not let the jump take a rep out of its working position.
 
 Two cheap signals, both online (only past frames), so live and offline agree:
 
