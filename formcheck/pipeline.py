@@ -24,7 +24,7 @@ from formcheck.sampling import AdaptiveSampler, fill_skipped, sample_poses
 from formcheck.sources import ThreadedReader, open_source
 from formcheck.sources.base import LazyFrame, ReadyFrame, SourceInfo
 from formcheck.specs import ExerciseSpec, load_spec
-from formcheck.types import PoseFrame
+from formcheck.types import Frame, PoseFrame
 
 ProgressCallback = Callable[[int, int | None], None]
 
@@ -101,17 +101,18 @@ def _estimate_poses(
             estimator.reset()
         tracker = estimator
 
-        def estimate(lazy: LazyFrame) -> PoseFrame:
+        def picture(lazy: LazyFrame) -> Frame:
             frame = lazy.to_frame()
             thumbnails[frame.index] = grey_thumbnail(frame.image)
-            return tracker.process(frame)
+            return frame
+
+        def estimate(lazy: LazyFrame) -> PoseFrame:
+            return tracker.process(picture(lazy))
 
         def refine(lazy: LazyFrame) -> PoseFrame:
             nonlocal refiner
             refiner = refiner or options.create_estimator()
-            frame = lazy.to_frame()
-            thumbnails[frame.index] = grey_thumbnail(frame.image)
-            return refiner.process(frame)
+            return refiner.process(picture(lazy))
 
         def counted(frames: Iterable[LazyFrame]) -> Iterator[LazyFrame]:
             for done, lazy in enumerate(frames, 1):

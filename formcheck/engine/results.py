@@ -169,7 +169,8 @@ class SessionResult:
         side: the side analysed (``"left"``/``"right"``), or the spec's ``sides``
             (``"both"``/``"alternating"``) when each side was tracked.
         reps_left, reps_right: per-side counts; None unless sides are tracked separately.
-        cuts: times of the cuts (:meth:`Engine.mark_cut`), where counting restarted.
+        cuts: times where the recording is cut (:meth:`Engine.mark_cut`); a cut never
+            completes a rep.
         t_s: (T,) frame times. signals: name → (T,) values for plots; per-side
             signals are named ``"<signal>.<side>"``.
     """
