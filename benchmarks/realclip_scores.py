@@ -85,7 +85,8 @@ def auto_cause(label: ClipLabel, found: dict[str, Any], s: dict[str, Any]) -> st
         ("not facing", "wrong view"),
         ("no person detected", "person lost"),
         ("more than one person", "second person"),
-        ("not counted", "movement seen, not counted"),
+        ("recording is cut", "cut found"),
+        ("were not counted", "movement seen, not counted"),
     ):
         if any(needle in w for w in found.get("warnings", [])):
             causes.append(cause)
