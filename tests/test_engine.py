@@ -892,3 +892,54 @@ def test_a_per_side_hold_hidden_from_the_camera_is_reported_not_silently_missed(
         "hold not checked on the left side in 100% of frames with a person "
         "(a landmark it needs was hidden: film the left side nearer the camera)"
     ]
+
+
+# ----------------------------------------------------------------- cuts (#13)
+def test_a_cut_neither_makes_nor_keeps_the_rep_in_progress():
+    # Down to the bottom, then a cut to the person standing: without the cut the jump
+    # back up completes a rep that nobody performed; at a cut it is dropped.
+    knees = np.concatenate([np.full(30, 175.0), np.linspace(175.0, 90.0, 30), np.full(30, 175.0)])
+    poses = squat_poses(knees)
+    engine = Engine(load_spec("squat"))
+    for i, pose in enumerate(poses):
+        if i == 60:
+            engine.cut(pose.t_s)
+        engine.update(pose)
+    result = engine.finish()
+    assert analyze_poses(load_spec("squat"), poses).reps_total == 1  # what a cut would make
+    assert result.reps_total == 0
+    assert result.cuts == (pytest.approx(2.0),)
+    assert any("cut at 2.0 s" in w for w in result.warnings)
+    assert result.to_dict()["cuts"] == [pytest.approx(2.0)]
+
+
+def test_a_rep_going_on_across_a_cut_is_not_lost():
+    # Cut at the bottom to another camera angle, the squat goes on: one rep (as an
+    # unconditional reset would lose it, a jump cut must not).
+    knees = squat_wave(times(4.0), 1, start_s=0.5)
+    engine = Engine(load_spec("squat"))
+    for i, pose in enumerate(squat_poses(knees)):
+        if i == 60:  # 2.0 s: the bottom
+            engine.cut(pose.t_s)
+        engine.update(pose)
+    assert engine.finish().reps_total == 1
+
+
+def test_a_rep_after_a_cut_is_counted_and_a_hold_ends_at_the_cut():
+    squat = Engine(load_spec("squat"))
+    knees = np.concatenate([np.full(30, 175.0), squat_wave(times(4.0), 1, start_s=0.5)])
+    for i, pose in enumerate(squat_poses(knees)):
+        if i == 30:
+            squat.cut(pose.t_s)
+        squat.update(pose)
+    assert squat.finish().reps_total == 1
+    wall = Engine(load_spec("wall_squat"))
+    for i, pose in enumerate(wall_squat_poses(np.full(300, 90.0))):
+        if i == 150:
+            wall.cut(pose.t_s)
+        wall.update(pose)
+    holds = wall.finish().holds
+    assert [(h.start_s, h.end_s) for h in holds] == [
+        (0.0, pytest.approx(149 * DT)),
+        (pytest.approx(5.0), pytest.approx(299 * DT)),
+    ]

@@ -454,6 +454,15 @@ class Engine:
                 )
         return out
 
+    def _cut_warnings(self) -> list[str]:
+        if not self._cuts:
+            return []
+        where = ", ".join(f"{t:.1f}" for t in self._cuts)
+        return [
+            f"the recording is cut at {where} s (an edit, or the person lost and found "
+            "elsewhere): a movement whose return was not seen there was not counted"
+        ]
+
     def _unchecked_faults(self) -> list[str]:
         """Warnings for frame rules that could not be judged in many exercising frames."""
         out = []
@@ -583,17 +592,19 @@ class Engine:
         )
 
     # ------------------------------------------------------- cuts and the end
-    def _close_tracks(self, t_s: float) -> list[Event]:
-        """End whatever is in progress at ``t_s``, as at the end of a recording."""
+    def _close_tracks(self, t_s: float, *, cut: bool = False) -> list[Event]:
+        """End whatever is in progress at ``t_s``, as at the end of a recording (at a
+        ``cut``, a rep not yet out of the working position waits for the next value:
+        :meth:`RepCounter.cut`)."""
         events: list[Event] = []
         for track in self._tracks:
             side = self._track_side(track) or "left"
             if track.reps is not None:
-                attempt = track.reps.close(t_s)
+                attempt = track.reps.cut(t_s) if cut else track.reps.close(t_s)
                 if attempt is not None:
                     events += self._finish_attempt(track, side, attempt)
             if track.shadow is not None:
-                attempt = track.shadow.close(t_s)
+                attempt = track.shadow.cut(t_s) if cut else track.shadow.close(t_s)
                 if attempt is not None:
                     self._keep_shadow(track, side, attempt)
             if track.hold is not None:
@@ -610,14 +621,18 @@ class Engine:
         return events
 
     def cut(self, t_s: float) -> list[Event]:
-        """The video was cut (an edit) just before ``t_s``.
+        """The recording was cut just before ``t_s`` (an edit, or the person lost and
+        found elsewhere: :mod:`formcheck.cuts`).
 
-        What was in progress ends as at the end of a recording (a rep whose working
-        position was already left counts, one still in it does not, a hold ends),
-        and the next frame starts afresh, so the jump between scenes never makes
-        or joins a rep. The cut is listed in the result.
+        What was in progress ends as at the end of a recording: a rep whose working
+        position was already left counts, holds and faults end. A rep not yet out of
+        the working position is judged by the next value (:meth:`RepCounter.cut`):
+        back at the start position, the jump over its way back is no rep; anywhere
+        else the movement goes on across the cut. So a cut neither makes nor loses a
+        rep. The cut is listed in the result and its warnings.
         """
-        events = self._close_tracks(self._last_t if math.isfinite(self._last_t) else t_s)
+        last_t = self._last_t if math.isfinite(self._last_t) else t_s
+        events = self._close_tracks(last_t, cut=True)
         self._cuts.append(t_s)
         self._cues.clear()
         self._selector = SideSelector(self._fixed_side, self.spec.session.side_switch_s)
@@ -743,6 +758,7 @@ class Engine:
             warnings=(
                 *self._states.warnings(),
                 *self._exercise_warning(),
+                *self._cut_warnings(),
                 *self._not_counted_warnings(not_counted),
                 *view_warnings,
                 *rate_warnings,

@@ -13,9 +13,12 @@ ends the rep in progress.
 Partial reps follow one rule (``exercise_specs/README.md``): a rep counts when the
 working position is reached and then left toward the start position. A
 recording that starts in the working position counts that rep once it is left;
-one that ends (or is cut, or loses sight of the person) after the working
-position was left counts it (:meth:`RepCounter.close`), and one that ends in the
-working position does not. A rep cut by the start or the end of what was seen is
+one that ends (or loses sight of the person) after the working position was left
+counts it (:meth:`RepCounter.close`), and one that ends in the working position
+does not. A cut (:meth:`RepCounter.cut`) ends the recording in the same way, except
+that a rep not yet out of the working position is judged by what follows: back at
+the start position, its way back was not seen and it does not count; anywhere else
+the movement goes on across the cut. A rep cut by the start or the end of what was seen is
 not held to ``min_rep_s``: only part of it was seen.
 """
 
@@ -119,6 +122,7 @@ class RepCounter:
         self._turn_value = math.inf  # the lowest value on the way back, and when
         self._turn_s = math.nan
         self._away_frames = 0  # frames on the way back min_rom from the extreme
+        self._cut_s = math.nan  # a cut the rep in progress awaits the verdict of
 
     def peak_dwell_s(self, t_s: float) -> float | None:
         """Seconds in the peak band so far this rep, or None outside the peak phase."""
@@ -141,6 +145,12 @@ class RepCounter:
         self._last_s = s
         enter, exit_, rest = (self._sign * x for x in (rule.enter, rule.exit, rule.rest))
         self.seen_rest |= s <= rest
+        if not math.isnan(self._cut_s):
+            cut_s, self._cut_s = self._cut_s, math.nan
+            if s <= rest:  # the cut jumped over the way back: no rep was seen
+                attempt = self._end_unseen(cut_s)
+                self._baseline, self._fresh = s, False
+                return attempt
         if self.phase == "rest":
             if s <= rest:
                 self._baseline = min(self._baseline, s)
@@ -198,6 +208,27 @@ class RepCounter:
         self._peak_enter_s = self._first_peak_s = t_s
         return attempt
 
+    def cut(self, t_s: float) -> Attempt | None:
+        """The recording was cut after ``t_s``, its last frame before the cut.
+
+        The rule of the end of a recording (:meth:`close`), with what follows the cut
+        as its witness: a rep whose working position was reached and left counts
+        here. One still in (or on its way into) the working position is decided by
+        the next measured value: back at the start position, the cut jumped over
+        its way back, so it is dropped uncounted; anywhere else the movement goes
+        on across the cut (a jump cut, or a cut found where there is none) and is
+        judged as it is seen, not held to ``min_rep_s`` (part of it was not seen).
+        The next rep starts afresh.
+        """
+        if self.phase == "rest":
+            self._fresh, self._baseline = True, math.inf
+            return None
+        if self._left_working_position():
+            return self.close(t_s)
+        self._cut_s = t_s
+        self._truncated = True
+        return None
+
     def close(self, t_s: float, unseen: bool = False) -> Attempt | None:
         """End the rep in progress at ``t_s`` (the recording ended or was cut, or
         the person was lost when ``unseen``); None when at rest.
@@ -209,14 +240,24 @@ class RepCounter:
         """
         if self.phase == "rest":
             return None
-        left = self._extreme - self._last_s >= self._rule.min_rom
-        if self.phase == "return" or (self.phase == "peak" and left):
+        if self._left_working_position():
             if self.phase == "peak":
                 self._in_peak_s += t_s - self._peak_enter_s
                 self._peak_exit_s = t_s
             self._truncated = True
             self.phase = "return"
             return self._finish(t_s, -math.inf)
+        return self._end_unseen(t_s, unseen)
+
+    def _left_working_position(self) -> bool:
+        """True when the rep in progress reached the working position and left it:
+        back past ``exit``, or back from the extreme by the rep's ``min_rom`` (a deep
+        squat ending on the way up, still below ``exit``)."""
+        left = self._extreme - self._last_s >= self._rule.min_rom
+        return self.phase == "return" or (self.phase == "peak" and left)
+
+    def _end_unseen(self, t_s: float, unseen: bool = False) -> Attempt:
+        """End at ``t_s`` a rep whose way back was not seen: not counted."""
         if self.phase == "peak":
             self._in_peak_s += t_s - self._peak_enter_s
         reason = "unseen" if unseen else ("ended_in_peak" if self._reached_peak else "ended_early")

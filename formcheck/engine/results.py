@@ -293,7 +293,8 @@ class SessionResult:
         not_counted: movements seen but not counted, with why.
         dosage: reps and holds against the prescription.
         headline: the session in one line.
-        cuts: times where the video was cut (:meth:`Engine.cut`).
+        cuts: times where the video was cut (:meth:`Engine.cut`); a cut never
+            completes a rep by itself.
         view: the camera view and the faults withheld outside the spec's view.
         frame_rate: whether enough frames were analysed to judge form.
         t_s: (T,) frame times. signals: name → (T,) values for plots; per-side

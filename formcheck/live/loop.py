@@ -22,6 +22,7 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
+from formcheck.cuts import CutDetector, grey_thumbnail
 from formcheck.engine import EngineStatus, Event
 from formcheck.filters import OneEuroConfig, StreamingSmoother
 from formcheck.live.capture import Captured, Clock, LatestFrameReader
@@ -174,6 +175,7 @@ class LiveLoop:
         self._recorder = _SetRecorder(self.counts())
         self._recorded_set = runner.set_id
         self._judges: dict[str, PlacementJudge] = {}
+        self._cuts = CutDetector()
         self.sets: list[SavedSet] = []
 
     # ------------------------------------------------------------------ state
@@ -259,6 +261,10 @@ class LiveLoop:
         inference_s = self._clock() - started
         self._processed += 1
         self._last_t_s = t_s
+        cut_s = self._cuts.update(pose, grey_thumbnail(frame.image))
+        if cut_s is not None:  # a new shot (a file played live), or the person re-found elsewhere
+            self.smoother.reset()
+            self.runner.engine.cut(cut_s)
         smoothed = self.smoother(pose)
         placement = self._judge().judge(pose)
         recorder = self._recorder if self.runner.phase == "exercise" else None
