@@ -943,3 +943,24 @@ def test_a_rep_after_a_cut_is_counted_and_a_hold_ends_at_the_cut():
         (0.0, pytest.approx(149 * DT)),
         (pytest.approx(5.0), pytest.approx(299 * DT)),
     ]
+
+
+def test_a_rep_left_by_min_rom_and_going_on_across_a_cut_counts_once():
+    # Down to 60 deg, back up to 105 (still in the bottom band, but min_rom 40 away
+    # from the extreme), a cut there, and the squat goes on up: one rep, not the
+    # rep ended at the cut plus a new one "starting at the bottom" after it.
+    knees = np.concatenate(
+        [
+            np.full(30, 175.0),
+            np.linspace(175.0, 60.0, 30),
+            np.linspace(60.0, 105.0, 15),
+            np.linspace(107.0, 175.0, 20),
+            np.full(30, 175.0),
+        ]
+    )
+    engine = Engine(load_spec("squat"))
+    for i, pose in enumerate(squat_poses(knees)):
+        if i == 75:
+            engine.cut(pose.t_s)
+        engine.update(pose)
+    assert engine.finish().reps_total == 1

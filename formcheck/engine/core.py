@@ -624,12 +624,13 @@ class Engine:
         """The recording was cut just before ``t_s`` (an edit, or the person lost and
         found elsewhere: :mod:`formcheck.cuts`).
 
-        What was in progress ends as at the end of a recording: a rep whose working
-        position was already left counts, holds and faults end. A rep not yet out of
-        the working position is judged by the next value (:meth:`RepCounter.cut`):
-        back at the start position, the jump over its way back is no rep; anywhere
-        else the movement goes on across the cut. So a cut neither makes nor loses a
-        rep. The cut is listed in the result and its warnings.
+        What was in progress ends as at the end of a recording: a rep back past its
+        ``exit`` counts, holds and faults end. A rep still in (or on its way into) the
+        working position is judged by the next value (:meth:`RepCounter.cut`): back
+        at the start position, as at the end of a recording (a jump over its way back
+        is no rep); anywhere else the movement goes on across the cut and counts
+        once. So a cut neither makes nor loses a rep. The cut is listed in the result
+        and its warnings.
         """
         last_t = self._last_t if math.isfinite(self._last_t) else t_s
         events = self._close_tracks(last_t, cut=True)

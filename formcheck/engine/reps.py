@@ -142,15 +142,15 @@ class RepCounter:
         self._last_valid_s = t_s
         fresh, self._fresh = self._fresh, False
         s = self._sign * value
-        self._last_s = s
         enter, exit_, rest = (self._sign * x for x in (rule.enter, rule.exit, rule.rest))
         self.seen_rest |= s <= rest
         if not math.isnan(self._cut_s):
             cut_s, self._cut_s = self._cut_s, math.nan
-            if s <= rest:  # the cut jumped over the way back: no rep was seen
-                attempt = self._end_unseen(cut_s)
-                self._baseline, self._fresh = s, False
+            if s <= rest:  # back at the start across the cut: judged as at an end
+                attempt = self.close(cut_s)
+                self._baseline, self._last_s, self._fresh = s, s, False
                 return attempt
+        self._last_s = s
         if self.phase == "rest":
             if s <= rest:
                 self._baseline = min(self._baseline, s)
@@ -212,18 +212,19 @@ class RepCounter:
         """The recording was cut after ``t_s``, its last frame before the cut.
 
         The rule of the end of a recording (:meth:`close`), with what follows the cut
-        as its witness: a rep whose working position was reached and left counts
-        here. One still in (or on its way into) the working position is decided by
-        the next measured value: back at the start position, the cut jumped over
-        its way back, so it is dropped uncounted; anywhere else the movement goes
-        on across the cut (a jump cut, or a cut found where there is none) and is
-        judged as it is seen, not held to ``min_rep_s`` (part of it was not seen).
-        The next rep starts afresh.
+        as its witness: a rep already back past ``exit`` counts here. One still in
+        (or on its way into) the working position is decided by the next measured
+        value: back at the start position, it is judged as at the end of a
+        recording (it counts if it had left the working position by ``min_rom``;
+        otherwise the cut jumped over its way back and it does not); anywhere else
+        the movement goes on across the cut (a jump cut, or a cut found where there
+        is none) and is judged as it is seen, once, not held to ``min_rep_s`` (part
+        of it was not seen). The next rep starts afresh.
         """
         if self.phase == "rest":
             self._fresh, self._baseline = True, math.inf
             return None
-        if self._left_working_position():
+        if self.phase == "return":
             return self.close(t_s)
         self._cut_s = t_s
         self._truncated = True
