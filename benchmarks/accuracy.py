@@ -1,33 +1,45 @@
-"""Accuracy of the real pipeline (real MediaPipe, no replay) against known truth.
+"""Accuracy of the real pipeline against known truth.
 
 (a) A generated evaluation set of rendered mannequin clips with exact ground truth
     (``formcheck.synth.evalset``): rep counts, hold times, fault events and joint
-    angles.
-(b) Every labelled clip in ``../shared/realclips`` for which formcheck has a spec:
-    rep counts from ``*.labels.csv`` (label 1.0 marks a rep bottom) and
-    ``*.cycles.npy`` (cycle end frames), and correct/incorrect labels from
-    MANIFEST.tsv (does formcheck flag any fault?).
+    angles, through real MediaPipe.
+(b) Every clip of ``../shared/realclips`` labelled by eye (``--labels``, default
+    ``benchmarks/realclip_labels.csv``): rep counts, hold times, form faults on clips
+    labelled "none visible", and the edits (cuts, title cards, fades) against the
+    cuts formcheck found, second-person warnings against the labelled other people;
+    formcheck beside a naive peer (``naive_peer.py``) on the same landmarks, per clip
+    source, with every miss and its cause. Real MediaPipe by default (the published
+    results); ``--landmarks DIR`` replays the landmarks recorded in
+    ``DIR/<folder>/<stem>.npz`` instead, over the decoded video (the picture is needed
+    for cut detection, and the second-person probe runs anew on it, about one inference
+    a second): much faster, for iterating.
 
-Writes ``benchmarks/results/accuracy.md`` and ``accuracy.json``:
+Writes ``benchmarks/results/accuracy.md`` and ``accuracy.json`` (``accuracy_replay``
+with ``--landmarks``):
 
     python benchmarks/accuracy.py [--n 40] [--workers 2] [--skip-real] [--skip-synthetic]
+        [--labels CSV] [--landmarks DIR] [--causes CSV]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import os
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from realclips import REALCLIPS, add_clip_set_arguments, labelled_clips
+import realclip_scores as scores
+from naive_peer import naive_result
+from realclips import LABELS, REALCLIPS, ClipLabel, add_clip_set_arguments, load_labels
 
 from formcheck.report.markdown import md_row
 from formcheck.specs import load_spec
@@ -155,23 +167,157 @@ def _angle_errors(truth_angles: dict[str, list], result: dict[str, Any]) -> dict
     return out
 
 
-def real_rows(workers: int) -> tuple[list[dict[str, Any]], list[str]]:
-    jobs, skipped = labelled_clips()
-    with ProcessPoolExecutor(workers) as pool:
-        results = list(
-            pool.map(_safe_analyze, [(str(REALCLIPS / j["file"]), j["exercise"]) for j in jobs])
-        )
-    rows = []
-    for job, result in zip(jobs, results, strict=True):
-        row = dict(job, seconds=result["seconds"])
-        if "error" in result:
-            row["error"] = result["error"]
+def found_in(report: dict[str, Any]) -> dict[str, Any]:
+    """What a report says about a clip, in the few numbers the real-clip scores use."""
+    by_side: dict[str, float] = defaultdict(float)
+    for hold in report["holds"]:
+        by_side[hold["side"]] += hold["duration_s"]
+    states: dict[str, float] = defaultdict(float)
+    for span in report.get("states", []):
+        states[span["state"]] += span["end_s"] - span["start_s"]
+    return {
+        "reps": report["reps"]["total"],
+        "reps_left": report["reps"]["left"],
+        "reps_right": report["reps"]["right"],
+        "hold_s": round(sum(by_side.values()), 3),
+        "hold_left_s": round(by_side["left"], 3),
+        "hold_right_s": round(by_side["right"], 3),
+        "faults": [
+            [f["id"], round(f["start_s"], 2), round(f["end_s"], 2)] for f in report["faults"]
+        ],
+        "warnings": report["warnings"],
+        "states": {k: round(v, 2) for k, v in states.items()},
+        "cuts": [round(t, 2) for t in report.get("cuts", [])],
+        "duration_s": report["input"]["duration_s"],
+    }
+
+
+class ProbedReplay:
+    """Recorded poses over the decoded video, with the second-person probe run anew
+    (about one model inference a second), so replayed runs see today's probe."""
+
+    name = "replay"
+
+    def __init__(self, path: Path) -> None:
+        from formcheck.pose.bundle import ensure_bundle
+        from formcheck.pose.tasks import SecondPersonProbe
+        from formcheck.sources import ReplaySource
+
+        self._path = path
+        self._poses = {pose.index: pose for pose in ReplaySource(path)}
+        self._new_probe = lambda: SecondPersonProbe(ensure_bundle(), threads=1)
+        self._probe = self._new_probe()
+
+    def process(self, frame: Any) -> Any:
+        """The saved pose for ``frame.index`` (its saved time, not ``frame.t_s``)."""
+        from formcheck.errors import ModelError
+
+        pose = self._poses.get(frame.index)
+        if pose is None:
+            raise ModelError(f"{self._path} has no pose for frame {frame.index}")
+        if pose.detected:
+            pose.people = self._probe.update(frame, pose)
+        return pose
+
+    def reset(self) -> None:
+        self._probe.close()
+        self._probe = self._new_probe()
+
+    def close(self) -> None:
+        self._probe.close()
+
+
+def _real_clip(job: tuple[str, str, str | None]) -> dict[str, Any]:
+    """formcheck and the naive peer on one real clip (real MediaPipe, or the recorded
+    landmarks of ``job[2]`` replayed over the decoded video)."""
+    from formcheck.pipeline import analyze
+
+    file, spec, landmarks = job
+    started = time.perf_counter()
+    replay = None
+    try:
+        replay = ProbedReplay(Path(landmarks)) if landmarks else None
+        analysis = analyze(REALCLIPS / file, spec, estimator=replay)
+        out: dict[str, Any] = {
+            "formcheck": found_in(analysis.report.to_dict()),
+            "naive": naive_result(analysis.poses, spec),
+        }
+    except Exception as error:  # a failed clip is a result, not the end of the benchmark
+        out = {"error": f"{type(error).__name__}: {error}"}
+    finally:
+        if replay is not None:
+            replay.close()
+    out["seconds"] = round(time.perf_counter() - started, 2)
+    return out
+
+
+def real_runs(
+    labels: list[ClipLabel], landmarks: Path | None, workers: int
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Runs on every labelled clip with a spec, and the clips left out, with why."""
+    jobs, skipped = [], []
+    for label in labels:
+        npz = landmarks / Path(label.file).with_suffix(".npz") if landmarks else None
+        if label.spec is None:
+            skipped.append(f"{label.file} (no spec: {label.notes.split('.')[0][:80]})")
+        elif not (REALCLIPS / label.file).is_file():
+            skipped.append(f"{label.file} (clip not found)")
+        elif npz is not None and not npz.is_file():
+            skipped.append(f"{label.file} (no recorded landmarks in {landmarks})")
         else:
-            row["reps"] = result["report"]["reps"]["total"]
-            row["fault_ids"] = sorted({f["id"] for f in result["report"]["faults"]})
-            row["warnings"] = result["report"]["warnings"]
+            jobs.append((label.file, label.spec, str(npz) if npz else None))
+    with ProcessPoolExecutor(workers) as pool:
+        results = list(pool.map(_real_clip, jobs))
+    return [{"file": j[0], "spec": j[1], **r} for j, r in zip(jobs, results, strict=True)], skipped
+
+
+def score_real(
+    runs: list[dict[str, Any]], labels: list[ClipLabel], causes: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Each run scored against its label (formcheck and the naive peer), with its
+    misses, their automatic cause, a written cause where one is given, and the cuts."""
+    by_file = {label.file: label for label in labels}
+    rows = []
+    for run in runs:
+        label = by_file.get(run["file"])
+        row = {**run, "source": Path(run["file"]).stem.split("_")[0]}
+        if label is None or "error" in run or label.spec != run["spec"]:
+            rows.append(row)
+            continue
+        spec = load_spec(run["spec"])
+        found = run["formcheck"]
+        row["score"] = scores.score(label, found, spec.kind, spec.per_side)
+        row["naive_score"] = scores.score(label, run["naive"], spec.kind, spec.per_side)
+        row["misses"] = scores.misses(row["score"])
+        if row["misses"]:
+            row["cause"] = scores.auto_cause(label, found, row["score"])
+            row["written_cause"] = causes.get(run["file"], "")
+        row["second_person"] = {
+            "labelled": any(e.kind == "other_person" for e in label.edits),
+            "warned": any("more than one person" in w for w in found["warnings"]),
+        }
+        events = scores.cut_events(label, found["duration_s"])
+        row["cut_events"] = events
+        inside = [t for t in found["cuts"] if 0.1 < t < found["duration_s"] - 0.1]
+        row["cut_match"] = scores.match_cuts(events, inside)
+        row["label"] = {
+            "reps": label.reps,
+            "reps_left": label.reps_left,
+            "reps_right": label.reps_right,
+            "hold_s": label.hold_s,
+            "faults": list(label.faults) if label.faults_judged else ["unclear"],
+            "edits": [scores.edit_text(e) for e in label.edits],
+        }
         rows.append(row)
-    return rows, skipped
+    return rows
+
+
+def read_causes(path: Path | None) -> dict[str, str]:
+    """Written causes of misses (CSV with columns ``file,cause``), if the file exists."""
+    if path is None or not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["file"]: row["cause"] for row in csv.DictReader(handle)}
 
 
 def count_metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
@@ -237,19 +383,32 @@ def summarise(synthetic: list[dict[str, Any]], real: list[dict[str, Any]]) -> di
         out["synthetic_angle_rmse_deg"] = rmse
         out["synthetic_errors"] = [f"{r['clip']}: {r['error']}" for r in synthetic if "error" in r]
     if real:
-        out["real_counts"] = count_metrics(real)
-        formed = [r for r in real if "form" in r and "fault_ids" in r]
-        tp = sum(r["form"] == "incorrect" and bool(r["fault_ids"]) for r in formed)
-        fp = sum(r["form"] == "correct" and bool(r["fault_ids"]) for r in formed)
-        fn = sum(r["form"] == "incorrect" and not r["fault_ids"] for r in formed)
-        out["real_form_labels"] = dict(
-            zip(
-                ("clips", "tp", "fp", "fn", "precision", "recall", "f1"),
-                (len(formed), tp, fp, fn, *_prf(tp, fp, fn)),
-                strict=True,
-            )
-        )
-        out["real_errors"] = [f"{r['file']}: {r['error']}" for r in real if "error" in r]
+        scored = [r for r in real if "score" in r]
+        out["real"] = {
+            "formcheck": scores.summary([r["score"] for r in scored]),
+            "naive": scores.summary([r["naive_score"] for r in scored]),
+            "by_source": {
+                source: {"formcheck": fc, "naive": naive}
+                for (source, fc), naive in zip(
+                    scores.by_source(scored, "score").items(),
+                    scores.by_source(scored, "naive_score").values(),
+                    strict=True,
+                )
+            },
+            "cuts": {
+                key: sum(r["cut_match"][key] for r in scored)
+                for key in ("events", "hits", "false_alarms")
+            },
+            "second_person": {
+                f"{'labelled' if labelled else 'not labelled'}": sum(
+                    r["second_person"]["warned"]
+                    for r in scored
+                    if r["second_person"]["labelled"] is labelled
+                )
+                for labelled in (True, False)
+            },
+            "errors": [f"{r['file']}: {r['error']}" for r in real if "error" in r],
+        }
     return out
 
 
@@ -266,15 +425,17 @@ def to_markdown(
     synthetic: list,
     real: list,
     skipped: list[str],
-    command: str,
-    started: str,
-    minutes: float,
+    run: dict[str, Any],
+    real_note: str,
 ) -> str:
+    machine = run.get("machine", {})
     lines = [
         "# formcheck accuracy benchmark",
         "",
-        f"Made {started} with `{command}` ({minutes:.1f} min). Real MediaPipe (Tasks backend), "
-        "default settings, no replay.",
+        f"Made {run['date_utc']} with `{run['command'].strip()}` ({run['minutes']:.1f} min) on "
+        f"{machine.get('cpu', '?')} ({machine.get('cores', '?')} cores), load average "
+        f"{machine.get('load_avg_1min', '?')} at the start and "
+        f"{run.get('load_avg_end', '?')} at the end.",
         "",
     ]
     if "synthetic_counts" in summary:
@@ -282,7 +443,8 @@ def to_markdown(
         lines += [
             "## (a) Synthetic evaluation set",
             "",
-            f"{len(synthetic)} rendered clips. Targets: counts exact on ≥ 95%, fault F1 ≥ 0.9, "
+            f"{len(synthetic)} rendered clips, real MediaPipe (Tasks backend), default settings. "
+            "Targets: counts exact on ≥ 95%, fault F1 ≥ 0.9, "
             "side-view knee and hip RMSE ≤ 6°.",
             "",
             "| metric | value |",
@@ -360,44 +522,154 @@ def to_markdown(
                     f"{true_f} → {found}",
                 )
             )
-    if "real_counts" in summary:
-        c = summary["real_counts"]
-        f = summary["real_form_labels"]
-        lines += [
-            "",
-            "## (b) Labelled real clips (../shared/realclips)",
-            "",
-            "Targets: counts exact on ≥ 80%, within one on all.",
-            "",
-            "| metric | value |",
-            "|---|---|",
-            f"| rep count exact | {_fmt(c.get('exact'))} ({c.get('clips')} clips) |",
-            f"| within one | {_fmt(c.get('within_one'))} |",
-            f"| mean absolute count error | {_fmt(c.get('mae'))} |",
-            md_row(
-                "correct/incorrect labels: any fault flagged on incorrect clips, P / R / F1",
-                " / ".join(_fmt(f[k]) for k in ("precision", "recall", "f1"))
-                + f" ({f['clips']} clips)",
-            ),
-            "",
-            "| clip | spec | view | label | reps true / found | faults | warnings |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for r in real:
-            lines.append(
-                md_row(
-                    r["file"],
-                    r["exercise"],
-                    r["view"],
-                    r["label"][:40],
-                    f"{_fmt(r.get('true_reps'))} / {_fmt(r.get('reps'))}",
-                    r.get("error") or ", ".join(r.get("fault_ids", [])) or "–",
-                    "; ".join(r.get("warnings", []))[:80],
-                )
-            )
-        if skipped:
-            lines += ["", "Labelled clips not evaluated: " + "; ".join(skipped) + "."]
+    if "real" in summary:
+        lines += real_markdown(summary["real"], real, skipped, real_note)
     return "\n".join(lines) + "\n"
+
+
+def _pair(summary: dict[str, Any], key: str, digits: int = 2) -> tuple[str, str]:
+    return _fmt(summary["formcheck"][key], digits), _fmt(summary["naive"][key], digits)
+
+
+def real_markdown(
+    summary: dict[str, Any], rows: list[dict[str, Any]], skipped: list[str], note: str
+) -> list[str]:
+    """Section (b): targets, per source, misses with causes, per clip."""
+    fc, cuts = summary["formcheck"], summary["cuts"]
+    t = scores.TARGETS
+    people = Counter(r["second_person"]["labelled"] for r in rows if "second_person" in r)
+    lines = [
+        "",
+        "## (b) Real clips labelled by eye (../shared/realclips)",
+        "",
+        note,
+        "",
+        "| metric | formcheck | naive peer | target |",
+        "|---|---|---|---|",
+        md_row(
+            f"rep count exact ({fc['rep_clips']} rep clips)",
+            *_pair(summary, "exact"),
+            f"≥ {t['exact']:.2f}",
+        ),
+        md_row("rep count within one", *_pair(summary, "within_one"), f"≥ {t['within_one']:.2f}"),
+        md_row(
+            f"hold time error, mean s ({fc['hold_pairs']} holds, per side where labelled)",
+            *_pair(summary, "hold_error_s", 1),
+            f"≤ {t['hold_error_s']:.1f}",
+        ),
+        md_row(
+            f'form fault flagged on "none visible" clips ({fc["none_visible_clips"]} clips)',
+            _fmt(fc["flagged_none_visible"]),
+            "– (judges no form)",
+            f"≤ {t['flagged_none_visible']:.2f}",
+        ),
+        md_row(
+            f"labelled edits with a cut found there ({cuts['events']} edits)",
+            f"{cuts['hits']}",
+            "–",
+            "",
+        ),
+        md_row(
+            "cuts found where no edit is labelled (false alarms)", cuts["false_alarms"], "–", ""
+        ),
+        md_row(
+            f"second-person warning on clips labelled other_person ({people[True]} clips)",
+            summary["second_person"]["labelled"],
+            "–",
+            "",
+        ),
+        md_row(
+            f"second-person warning on the other clips ({people[False]} clips)",
+            summary["second_person"]["not labelled"],
+            "–",
+            "0",
+        ),
+        "",
+        "Per source (the clip name's prefix); formcheck / naive peer:",
+        "",
+        "| source | rep clips | exact | within one | hold error s (holds) "
+        "| fault on none visible (clips) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for source, both in summary["by_source"].items():
+        f, n = both["formcheck"], both["naive"]
+        lines.append(
+            md_row(
+                source,
+                f["rep_clips"],
+                f"{_fmt(f['exact'])} / {_fmt(n['exact'])}",
+                f"{_fmt(f['within_one'])} / {_fmt(n['within_one'])}",
+                f"{_fmt(f['hold_error_s'], 1)} / {_fmt(n['hold_error_s'], 1)} ({f['hold_pairs']})",
+                f"{_fmt(f['flagged_none_visible'])} ({f['none_visible_clips']})",
+            )
+        )
+    warned = [
+        f"{r['file']}{'' if r['second_person']['labelled'] else ' (not labelled)'}"
+        for r in rows
+        if r.get("second_person", {}).get("warned")
+    ]
+    lines += ["", "Second-person warnings: " + ("; ".join(warned) or "none") + "."]
+    missed = [r for r in rows if r.get("misses")]
+    lines += [
+        "",
+        f"Misses of formcheck ({len(missed)} clips), with a cause derived from the report and "
+        "the labels, and a written one where a developer gave it:",
+        "",
+        "| clip | spec | miss | automatic cause | written cause |",
+        "|---|---|---|---|---|",
+    ]
+    for r in missed:
+        lines.append(
+            md_row(
+                r["file"],
+                r["spec"],
+                "; ".join(r["misses"]),
+                r.get("cause") or "–",
+                r.get("written_cause") or "",
+            )
+        )
+    lines += [
+        "",
+        "Per clip (reps or hold seconds: label / formcheck / naive peer):",
+        "",
+        "| clip | spec | reps | hold s | faults labelled → found | edits labelled → cuts found |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if "score" not in r:
+            lines.append(md_row(r["file"], r["spec"], r.get("error", "not scored"), "", "", ""))
+            continue
+        label, found, naive = r["label"], r["formcheck"], r["naive"]
+        holds = r["score"].get("holds", [])
+        naive_holds = {w: got for w, _, got in r["naive_score"].get("holds", [])}
+        lines.append(
+            md_row(
+                r["file"],
+                r["spec"],
+                f"{_fmt(label['reps'])} / {_fmt(found['reps'])} / {_fmt(naive.get('reps'))}"
+                if label["reps"] is not None
+                else "",
+                ", ".join(
+                    f"{'' if w == 'total' else w + ' '}{true:.1f} / {got:.1f} / "
+                    f"{_fmt(naive_holds.get(w), 1)}"
+                    for w, true, got in holds
+                ),
+                (", ".join(label["faults"]) or "none visible")
+                + " → "
+                + (", ".join(sorted({f[0] for f in found["faults"]})) or "–"),
+                (
+                    ", ".join(e for e in label["edits"] if e.split("@")[0] in scores.EDIT_KINDS)
+                    or "–"
+                )
+                + " → "
+                + (", ".join(f"{c:g}" for c in found["cuts"]) or "–"),
+            )
+        )
+    if skipped:
+        lines += ["", "Not evaluated: " + "; ".join(skipped) + "."]
+    if summary["errors"]:
+        lines += ["", "Failed: " + "; ".join(summary["errors"]) + "."]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -405,7 +677,25 @@ def main(argv: list[str] | None = None) -> int:
     add_clip_set_arguments(parser)
     parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument("--keep-clips", type=Path, help="keep the generated clips in this folder")
-    parser.add_argument("--out", type=Path, default=RESULTS / "accuracy")
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        default=LABELS,
+        help="real-clip labels made by eye (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--landmarks",
+        type=Path,
+        help="replay the real clips' landmarks recorded in DIR/<folder>/<stem>.npz "
+        "instead of running MediaPipe (for iterating; publish real MediaPipe runs)",
+    )
+    parser.add_argument(
+        "--causes",
+        type=Path,
+        default=ROOT / "benchmarks" / "realclip_miss_causes.csv",
+        help="written causes of real-clip misses, CSV file,cause (used if it exists)",
+    )
+    parser.add_argument("--out", type=Path, help="default: results/accuracy[_replay]")
     parser.add_argument(
         "--notes",
         type=Path,
@@ -415,40 +705,64 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rerender",
         type=Path,
-        help="recompute the summary and page from an earlier run's JSON, without analysing",
+        help="recompute the summary and page from an earlier run's JSON (the real clips "
+        "rescored against --labels), without analysing",
     )
     args = parser.parse_args(argv)
+    out = args.out or RESULTS / ("accuracy_replay" if args.landmarks else "accuracy")
+    labels = load_labels(args.labels) if args.labels.is_file() else []
     if args.rerender:
-        earlier = json.loads(args.rerender.read_text())
-        synthetic, real, skipped = earlier["synthetic"], earlier["real"], earlier["not_evaluated"]
-        started, command = earlier["date_utc"], earlier["command"]
-        minutes = earlier.get("minutes", float("nan"))
+        run = json.loads(args.rerender.read_text())
+        synthetic, runs = run["synthetic"], run.get("real_runs", [])
+        skipped = run["not_evaluated"]
     else:
-        started = datetime.now(UTC).isoformat(timespec="seconds")
+        from formcheck.bench import machine_facts
+
+        run = {
+            "date_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": "python benchmarks/accuracy.py "
+            + " ".join(argv if argv is not None else sys.argv[1:]),
+            "machine": machine_facts(),
+            "labels": str(args.labels),
+            "landmarks": str(args.landmarks) if args.landmarks else None,
+        }
         t0 = time.perf_counter()
         synthetic = (
             [] if args.skip_synthetic else synthetic_rows(args.n, args.workers, args.keep_clips)
         )
-        real, skipped = (
-            ([], []) if args.skip_real or not REALCLIPS.is_dir() else real_rows(args.workers)
-        )
-        command = "python benchmarks/accuracy.py " + " ".join(
-            argv if argv is not None else sys.argv[1:]
-        )
-        minutes = (time.perf_counter() - t0) / 60
+        runs, skipped = [], []
+        if not args.skip_real and REALCLIPS.is_dir():
+            if not labels:
+                parser.error(f"no real-clip labels at {args.labels} (give --labels)")
+            runs, skipped = real_runs(labels, args.landmarks, args.workers)
+        run["minutes"] = (time.perf_counter() - t0) / 60
+        run["load_avg_end"] = round(os.getloadavg()[0], 2)
+    real = score_real(runs, labels, read_causes(args.causes))
     summary = summarise(synthetic, real)
     from formcheck.atomic import write_text_atomic
 
+    mode = (
+        f"the landmarks recorded in `{run['landmarks']}` replayed over the decoded video"
+        if run.get("landmarks")
+        else "real MediaPipe (Tasks backend), default settings"
+    )
+    note = (
+        f"Labels: `{Path(run.get('labels', args.labels)).name}` ({len(labels)} clips). Poses: "
+        f"{mode}. The naive peer (`benchmarks/naive_peer.py`) counts one raw 2D joint angle "
+        "against two thresholds per spec on the same raw landmarks."
+    )
     write_text_atomic(
-        args.out.with_suffix(".json"),
+        out.with_suffix(".json"),
         json.dumps(
             {
-                "date_utc": started,
-                "command": command,
-                "minutes": minutes,
+                **run,
                 "summary": summary,
                 "synthetic": synthetic,
-                "real": real,
+                "real_runs": runs,
+                # the scores; what was found is in real_runs
+                "real": [
+                    {k: v for k, v in r.items() if k not in ("formcheck", "naive")} for r in real
+                ],
                 "not_evaluated": skipped,
             },
             indent=1,
@@ -456,11 +770,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         + "\n",
     )
-    page = to_markdown(summary, synthetic, real, skipped, command.strip(), started, minutes)
-    if args.notes and args.notes.is_file():
+    page = to_markdown(summary, synthetic, real, skipped, run, note)
+    if args.notes and args.notes.is_file() and not args.landmarks:
         page += "\n" + args.notes.read_text(encoding="utf-8")
-    write_text_atomic(args.out.with_suffix(".md"), page)
-    print(args.out.with_suffix(".md").read_text())
+    write_text_atomic(out.with_suffix(".md"), page)
+    print(out.with_suffix(".md").read_text())
     return 0
 
 

@@ -2,8 +2,8 @@
 naive peers, measured in one run (``formcheck bench``).
 
 Stages, per frame: decode (compressed → decoded frame), preprocess (to RGB array,
-resize to the benchmark resolution), inference (pose model), analysis (One Euro
-smoothing + kinematics + engine: everything between the model and the screen),
+resize to the benchmark resolution), inference (pose model), analysis (cut detection,
+One Euro smoothing, kinematics, engine: everything between the model and the screen),
 overlay (drawing) and encode (H.264). Comparisons:
 
 * the full offline pipeline (``formcheck.pipeline.analyze``, decode on a reader
@@ -196,6 +196,7 @@ def run_stages(
     """One instrumented pass over ``video``; the first ``warmup`` frames are not counted."""
     import cv2
 
+    from formcheck.cuts import CutDetector, grey_thumbnail
     from formcheck.engine import Engine
     from formcheck.filters import StreamingSmoother
     from formcheck.render.hud import overlay_state
@@ -207,11 +208,16 @@ def run_stages(
     estimator = create_estimator(backend, model=model)
     smoother = StreamingSmoother("one_euro", visibility_min=spec.session.visibility_min)
     engine = Engine(spec)
+    cuts = CutDetector()
     run = StageRun()
     writer = None
     out_path = (tmp_dir or Path("/tmp")) / f"formcheck-bench-{os.getpid()}.mp4"
 
-    def analyse(pose: PoseFrame) -> PoseFrame:
+    def analyse(pose: PoseFrame, image: np.ndarray) -> PoseFrame:
+        cut_s = cuts.update(pose, grey_thumbnail(image))
+        if cut_s is not None:  # as the live loop does
+            smoother.reset()
+            engine.cut(cut_s)
         smoothed = smoother(pose)
         engine.update(smoothed)
         return smoothed
@@ -227,7 +233,7 @@ def run_stages(
             if i == warmup:
                 wall0, cpu0 = time.perf_counter(), time.process_time()
             infer_s, pose = _timed(estimator.process, frame)
-            analysis_s, smoothed = _timed(analyse, pose)
+            analysis_s, smoothed = _timed(analyse, pose, frame.image)
             times = {
                 "decode": decode_s,
                 "preprocess": prep_s,

@@ -89,6 +89,14 @@ BODY_CORE: tuple[str, ...] = (
     "right_ankle",
 )
 
+# The limbs' joints, shoulders to ankles: the whole body's extent without face, hands
+# and feet (body size, how sure a found pose is).
+LIMB_JOINTS: tuple[str, ...] = tuple(
+    f"{side}_{part}"
+    for side in ("left", "right")
+    for part in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
+)
+
 SKELETON_EDGES: tuple[tuple[str, str], ...] = (
     ("left_shoulder", "right_shoulder"),
     ("left_shoulder", "left_elbow"),

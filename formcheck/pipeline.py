@@ -13,7 +13,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from formcheck.bounds import INPUT, READ_AHEAD_BYTES
+from formcheck.cuts import find_cuts, grey_thumbnail
 from formcheck.engine import Engine, EngineStatus, SessionResult
 from formcheck.errors import SourceError
 from formcheck.filters import ButterworthConfig, smooth_offline
@@ -23,7 +26,7 @@ from formcheck.sampling import AdaptiveSampler, fill_skipped, sample_poses
 from formcheck.sources import REPLAY_SUFFIX, ReplaySource, ThreadedReader, open_source
 from formcheck.sources.base import LazyFrame, ReadyFrame, SourceInfo
 from formcheck.specs import ExerciseSpec, load_spec
-from formcheck.types import PoseFrame
+from formcheck.types import Frame, PoseFrame
 
 ProgressCallback = Callable[[int, int | None], None]
 MAX_FRAMES = int(INPUT["frames"].high or 0)
@@ -118,10 +121,12 @@ def _estimate_poses(
     options: AnalysisOptions,
     progress: ProgressCallback | None,
     estimator: PoseEstimator | None,
-) -> tuple[SourceInfo, list[PoseFrame], int]:
+) -> tuple[SourceInfo, list[PoseFrame], int, dict[int, np.ndarray]]:
     """Poses for every frame of ``path`` and how many ran the pose model: all, or
-    (adaptive sampling) the frames the sampler picks, the rest interpolated."""
+    (adaptive sampling) the frames the sampler picks, the rest interpolated; and a
+    grey thumbnail of each analysed frame, by frame index (cut detection)."""
     timeline: list[tuple[int, float]] = []
+    thumbnails: dict[int, np.ndarray] = {}
     sampler = AdaptiveSampler(spec) if options.sampling == "adaptive" else None
     refiner: PoseEstimator | None = None  # analyses skipped frames after the fact
     with open_source(path) as source:
@@ -135,13 +140,18 @@ def _estimate_poses(
             estimator.reset()
         tracker = estimator
 
+        def picture(lazy: LazyFrame) -> Frame:
+            frame = lazy.to_frame()
+            thumbnails[frame.index] = grey_thumbnail(frame.image)
+            return frame
+
         def estimate(lazy: LazyFrame) -> PoseFrame:
-            return tracker.process(lazy.to_frame())
+            return tracker.process(picture(lazy))
 
         def refine(lazy: LazyFrame) -> PoseFrame:
             nonlocal refiner
             refiner = refiner or options.create_estimator()
-            return refiner.process(lazy.to_frame())
+            return refiner.process(picture(lazy))
 
         def counted(frames: Iterable[LazyFrame]) -> Iterator[LazyFrame]:
             for done, lazy in enumerate(frames, 1):
@@ -175,8 +185,9 @@ def _estimate_poses(
                 refiner.close()
         info = source.info
     if sampler is None:
-        return info, analysed, len(analysed)
-    return info, fill_skipped(analysed, timeline, info.width, info.height), len(analysed)
+        return info, analysed, len(analysed), thumbnails
+    poses = fill_skipped(analysed, timeline, info.width, info.height)
+    return info, poses, len(analysed), thumbnails
 
 
 def _too_short(path: Path, frames: int, duration_s: float) -> SourceError:
@@ -205,17 +216,25 @@ def analysis_from_poses(
     options: AnalysisOptions,
     backend_name: str,
     frames_analysed: int,
+    thumbnails: dict[int, np.ndarray] | None = None,
 ) -> Analysis:
-    """Smoothing, the engine and the report, from the poses of every frame.
+    """Cut detection, smoothing, the engine and the report, from the poses of every frame.
 
     The second half of :func:`analyze`, for callers that have poses already
     (replayed landmarks, a sampling policy tried on saved poses).
-    ``frames_analysed`` is how many of ``poses`` the pose model produced.
+    ``frames_analysed`` is how many of ``poses`` the pose model produced;
+    ``thumbnails`` (by frame index) let cuts be found in the picture too.
     """
-    smoothed = smooth_offline(poses, options.smoothing, visibility_min=spec.session.visibility_min)
+    cuts = find_cuts(poses, thumbnails)
+    smoothed = smooth_offline(
+        poses, options.smoothing, cuts, visibility_min=spec.session.visibility_min
+    )
     engine = Engine(spec)
     statuses = []
-    for pose in smoothed:
+    starts = set(cuts)
+    for position, pose in enumerate(smoothed):
+        if position in starts:
+            engine.cut(pose.t_s)
         engine.update(pose)
         statuses.append(engine.status)
     report = Report(
@@ -263,14 +282,16 @@ def analyze(
     options = options or AnalysisOptions()
     path = Path(path)
     spec = exercise if isinstance(exercise, ExerciseSpec) else load_spec(exercise)
-    if path.suffix.lower() == REPLAY_SUFFIX:
+    if path.suffix.lower() == REPLAY_SUFFIX:  # no picture: cuts from the person's jumps only
         replay = ReplaySource(path)
-        info, poses = replay.info, list(replay)
-        analysed, backend_name = len(poses), "replay"
+        poses = list(replay)
+        info, analysed, backend_name, thumbnails = replay.info, len(poses), "replay", None
     else:
-        info, poses, analysed = _estimate_poses(path, spec, options, progress, estimator)
+        info, poses, analysed, thumbnails = _estimate_poses(
+            path, spec, options, progress, estimator
+        )
         backend_name = options.backend_name
     duration_s = InputStats.from_poses(poses).duration_s
     if duration_s < MIN_DURATION_S:
         raise _too_short(path, len(poses), duration_s)
-    return analysis_from_poses(poses, spec, info, options, backend_name, analysed)
+    return analysis_from_poses(poses, spec, info, options, backend_name, analysed, thumbnails)

@@ -35,7 +35,7 @@ import numpy as np
 from formcheck.engine.signals import SIDES, SignalEvaluator
 from formcheck.kinematics import visible_side
 from formcheck.specs import ExerciseSpec
-from formcheck.specs.schema import Condition, Extremum
+from formcheck.specs.schema import Change, Condition, Extremum
 from formcheck.types import PoseFrame
 
 
@@ -67,6 +67,8 @@ def _margin_floor(spec: ExerciseSpec, name: str) -> float:
     signal = spec.signals[name]
     if isinstance(signal, Extremum):
         return max(_margin_floor(spec, member) for member in signal.of)
+    if isinstance(signal, Change):
+        return _margin_floor(spec, signal.of)
     return 2.0 if signal.type in _ANGLE_TYPES else 0.02
 
 
@@ -119,7 +121,7 @@ class AdaptiveSampler:
 
     def __init__(self, spec: ExerciseSpec, plan: SamplingPlan | None = None) -> None:
         self.plan = plan or plan_for(spec)
-        self._evaluator = SignalEvaluator(spec, spec.session.visibility_min)
+        self._evaluator = SignalEvaluator(spec)
         self._per_side = spec.per_side
         self._next_t = -math.inf
         self._last: dict[str, float] = {}

@@ -287,12 +287,23 @@ def with_space(spec, space: str):
     return dataclasses.replace(spec, signals=signals)
 
 
-def test_engine_wrong_view_means_positioning_and_a_warning():
+def test_engine_wrong_view_counts_and_withholds_only_the_faults_that_need_the_view():
+    """Class 10: the camera where the user put it. An image-plane squat filmed from
+    the front is still counted; the fault read on the image-plane knee is withheld,
+    and the report says which and why."""
     poses = front_view_squat_poses(squat_wave(times(12.0), 3))
     result = analyze_poses(with_space(load_spec("squat"), "image"), poses)
-    assert result.reps_total == 0
-    assert [s.state for s in result.states] == ["positioning"]
-    assert result.warnings == ("camera is not side-on in 100% of frames",)
+    assert result.reps_total == 3
+    assert [s.state for s in result.states] == ["exercising"]
+    assert result.faults == ()
+    assert result.view.withheld == ("shallow",) and result.view.other_share == 1.0
+    assert result.warnings == (
+        "camera is not side-on in 100% of frames: shallow not judged there "
+        "(they need a side-on camera)",
+    )
+    shallow = np.maximum(squat_wave(times(12.0), 3), 118.0)  # bottoms at 118 deg
+    side_on = analyze_poses(with_space(load_spec("squat"), "image"), squat_poses(shallow))
+    assert {f.id for f in side_on.faults} == {"shallow"} and side_on.view.withheld == ()
 
 
 def test_engine_world_space_signal_is_counted_in_any_view_with_a_warning():
@@ -302,12 +313,31 @@ def test_engine_world_space_signal_is_counted_in_any_view_with_a_warning():
     assert result.reps_total == 3
     assert [s.state for s in result.states] == ["exercising"]
     assert result.warnings == ("camera is not side-on in 100% of frames",)
+    assert result.view.withheld == ()
 
 
-def pushup_parts(elbow_deg: float) -> dict[str, np.ndarray]:
+def test_engine_measures_as_the_spec_says_for_the_other_view():
+    """Class 10: front-on, a wall sit's knee looks straight in the image; the spec
+    measures it in 3D there, so the hold is timed, and only the faults that still
+    need the side view (read in the image plane) are withheld."""
+    poses = front_view_squat_poses(np.full(300, 175.0))  # the image: legs look straight
+    for pose in poses:  # the 3D pose: knees bent to 90 deg
+        bent = standing_parts(90.0)
+        for name in ("hip", "knee", "ankle"):
+            for side in ("left", "right"):
+                pose.world_xyz[INDEX[f"{side}_{name}"], :2] = bent[name]
+    spec = load_spec("wall_squat")
+    assert set(spec.camera.other_view) == {"knee"}
+    result = analyze_poses(spec, poses)
+    assert [h.duration_s for h in result.holds] == [pytest.approx(299 * DT)]
+    assert result.view.withheld == ("back_off_wall", "knees_past_toes")
+    assert "too_shallow" not in result.view.withheld
+
+
+def pushup_parts(elbow_deg: float, wrist_y: float = 0.8) -> dict[str, np.ndarray]:
     """A push-up seen side-on facing right: the shoulder-wrist line is vertical and
     the elbow points back, so the elbow angle is ``elbow_deg``."""
-    wrist = np.array([0.3, 0.8])
+    wrist = np.array([0.3, wrist_y])
     upper, fore = 0.15, 0.15
     half = np.radians((180.0 - elbow_deg) / 2.0)
     elbow = wrist + fore * np.array([np.sin(half), -np.cos(half)])
@@ -343,16 +373,44 @@ def test_engine_counts_from_the_primary_signal_when_a_fault_landmark_is_unseen()
     )
 
 
-def test_engine_positioning_when_a_primary_landmark_is_out_of_frame():
-    t = times(12.0)
-    elbows = 170.0 - 40.0 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 1.0, 0.0, 9.0) / 3.0))
-    poses = [make_pose(i, pushup_parts(e)) for i, e in enumerate(elbows)]
-    for pose in poses:
-        for name in ("left_wrist", "right_wrist"):
-            pose.image_xyz[INDEX[name], 1] = 1.05  # confidently guessed below the picture
-    result = analyze_poses(load_spec("push_up"), poses)
+def pushup_poses(duration_s: float = 12.0, reps_s: float = 9.0, wrist_y: float = 0.8):
+    """Push-ups, three by default: the elbow from 170 deg to 90 and back every 3 s."""
+    t = times(duration_s)
+    elbows = 170.0 - 40.0 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 1.0, 0.0, reps_s) / 3.0))
+    return [make_pose(i, pushup_parts(e, wrist_y)) for i, e in enumerate(elbows)]
+
+
+def test_engine_counts_with_landmarks_just_past_the_picture_edge():
+    """Class 1: the wrists sit just below the picture, confidently placed: the
+    elbow angle is measured, so the reps count."""
+    spec = load_spec("push_up")
+    poses = pushup_poses(wrist_y=1.0 + 0.9 * spec.session.edge_margin)
+    result = analyze_poses(spec, poses)
+    assert result.reps_total == 3
+    assert [s.state for s in result.states] == ["exercising"]
+    assert result.not_counted == ()
+
+
+def test_engine_says_which_movements_were_not_counted_and_why():
+    """Class 1: wrists far below the picture are not measured, so nothing counts,
+    but the movements were seen: the result lists them with the reason."""
+    spec = load_spec("push_up")
+    poses = pushup_poses(wrist_y=1.0 + spec.session.edge_margin + 0.05)
+    result = analyze_poses(spec, poses)
     assert result.reps_total == 0
-    assert [s.state for s in result.states] == ["positioning"]
+    assert [(n.reason, n.message) for n in result.not_counted] == [
+        ("unmeasured", "the left wrist was out of the picture")
+    ] * 3
+    assert "3 movements were not counted because the left wrist was out of the picture" in (
+        result.warnings
+    )
+    poses = pushup_poses()
+    for pose in poses:  # in the picture, but hidden
+        pose.visibility[[INDEX["left_wrist"], INDEX["right_wrist"]]] = 0.2
+    hidden = analyze_poses(spec, poses)
+    assert hidden.reps_total == 0
+    assert {n.message for n in hidden.not_counted} == {"the left wrist was hidden"}
+    assert result.to_dict()["not_counted"][0]["reason"] == "unmeasured"
 
 
 def test_engine_nan_landmark_gives_nan_signal_and_not_visible_warning():
@@ -362,7 +420,7 @@ def test_engine_nan_landmark_gives_nan_signal_and_not_visible_warning():
     result = analyze_poses(load_spec("squat"), poses, side="left")
     assert np.all(np.isnan(result.signals["knee"][:60]))
     assert not np.any(np.isnan(result.signals["knee"][60:]))
-    assert result.warnings == ("person not fully visible in 50% of frames",)
+    assert result.warnings == ("what the count or the hold reads was not seen in 50% of frames",)
 
 
 def wall_squat_poses(knees: np.ndarray) -> list[PoseFrame]:
@@ -461,30 +519,264 @@ def quadruped_parts() -> dict[str, np.ndarray]:
     }
 
 
-@pytest.mark.parametrize(
-    ("view", "near", "far_kept"),
-    [("side", "right", False), ("side", None, True), ("front", "right", True)],
-)
-def test_judged_landmarks_side_view_needs_the_near_side_only(view, near, far_kept):
-    from formcheck.engine.core import judged_landmarks
+def bird_dog_parts(arm_deg: float, leg_deg: float, trunk_deg: float) -> dict[str, np.ndarray]:
+    """On hands and knees side-on, head to the left: the left arm at ``arm_deg`` and
+    the right leg at ``leg_deg`` above the horizontal (bird dog's 'left' rep), the
+    trunk line hip->shoulder at ``trunk_deg`` (0: level)."""
+    hip = np.array([0.6, 0.5])
+    tilt = np.radians(trunk_deg)
+    shoulder = hip + 0.3 * np.array([-np.cos(tilt), -np.sin(tilt)])
+    arm, leg = np.radians(arm_deg), np.radians(leg_deg)
+    parts = quadruped_parts()
+    parts.update(
+        shoulder=shoulder,
+        elbow=shoulder + np.array([0.0, 0.12]),
+        wrist=shoulder + np.array([0.0, 0.25]),
+        hip=hip,
+        knee=hip + np.array([0.0, 0.22]),
+        ankle=hip + np.array([0.25, 0.24]),
+    )
+    parts["left_wrist"] = shoulder + 0.25 * np.array([-np.cos(arm), -np.sin(arm)])
+    parts["right_ankle"] = hip + 0.35 * np.array([np.cos(leg), -np.sin(leg)])
+    return parts
 
-    required = {INDEX["nose"], INDEX["left_wrist"], INDEX["right_wrist"]}
-    kept = judged_landmarks(required, view, near)
-    assert {INDEX["nose"], INDEX["right_wrist"]} <= kept
-    assert (INDEX["left_wrist"] in kept) is far_kept
 
-
-def test_engine_per_side_tracks_side_on_are_judged_on_the_near_side():
-    # both per-side tracks read far-side landmarks, which side-on are occluded
+def bird_dog_poses(
+    reps: int, rest_trunk_deg: float, reach_trunk_deg: float, wrist_dx: float = 0.0
+) -> list[PoseFrame]:
+    """``reps`` left reaches: 1 s out, 2.5 s held, 1 s back, 1 s on all fours; the
+    trunk moves from ``rest_trunk_deg`` to ``reach_trunk_deg`` with the reach."""
+    period = 5.5
+    t = times(1.0 + reps * period)
+    phase = np.clip(t - 1.0, 0.0, None) % period
+    reach = np.clip(np.minimum(phase, 4.5 - phase), 0.0, 1.0)
+    reach[t >= 1.0 + reps * period] = 0.0
     poses = []
-    for i in range(90):
-        pose = make_pose(i, quadruped_parts())
-        left = [j for j, name in enumerate(LANDMARK_NAMES) if name.startswith("left_")]
-        pose.visibility[left] = 0.3
-        poses.append(pose)
-    result = analyze_poses(load_spec("bird_dog"), poses)
-    assert [s.state for s in result.states] == ["exercising"]
-    assert result.warnings == ()
+    for i, r in enumerate(reach):
+        trunk = rest_trunk_deg + r * (reach_trunk_deg - rest_trunk_deg)
+        parts = bird_dog_parts(-90.0 + 90.0 * r, -44.0 + 44.0 * r, trunk)
+        parts["left_wrist"] = parts["left_wrist"] + np.array([-wrist_dx * r, 0.0])
+        poses.append(make_pose(i, parts))
+    return poses
+
+
+def test_engine_posture_fault_is_measured_from_the_persons_own_neutral():
+    """Class 2: a back that rests tilted on all fours (a camera below the hips, or
+    the person's build) is their neutral, not a fault; tipping away from it is."""
+    spec = load_spec("bird_dog")
+    steady = analyze_poses(spec, bird_dog_poses(3, rest_trunk_deg=15.0, reach_trunk_deg=16.0))
+    assert steady.reps_left == 3
+    assert steady.faults == () and all(rep.good for rep in steady.reps)
+    tipping = analyze_poses(spec, bird_dog_poses(3, rest_trunk_deg=0.0, reach_trunk_deg=20.0))
+    assert tipping.reps_left == 3
+    assert {f.id for f in tipping.faults} == {"trunk_tilt"}
+    assert all(rep.faults == ("trunk_tilt",) for rep in tipping.reps)
+
+
+def test_engine_close_framing_reaching_hand_past_the_edge_still_counts():
+    """Class 11: the hand leaves the picture at the end of its reach (the camera is
+    close); the arm is still measured, so the reach counts."""
+    spec = load_spec("bird_dog")
+    poses = bird_dog_poses(3, 0.0, 0.0)
+    # Move the picture's left edge in until the reaching wrist ends 0.6 margins past it.
+    reach_x = min(p.image_xyz[INDEX["left_wrist"], 0] for p in poses)
+    for pose in poses:
+        pose.image_xyz[:, 0] -= reach_x + 0.6 * spec.session.edge_margin
+    result = analyze_poses(spec, poses)
+    assert result.reps_left == 3 and result.not_counted == ()
+
+
+def bridge_parts(hip_deg: float) -> dict[str, np.ndarray]:
+    """Lying on the back side-on: shoulder and knee fixed, the hip placed so the
+    shoulder-hip-knee angle is ``hip_deg`` (below the shoulder-knee line)."""
+    shoulder, knee = np.array([0.3, 0.8]), np.array([0.7, 0.66])
+    mid, chord = 0.5 * (shoulder + knee), knee - shoulder
+    down = np.array([-chord[1], chord[0]]) / np.linalg.norm(chord)  # y grows downwards
+    depth = 0.5 * np.linalg.norm(chord) / np.tan(np.radians(hip_deg) / 2.0)
+    hip = mid + depth * down
+    return {
+        "shoulder": shoulder,
+        "elbow": shoulder + np.array([0.1, 0.02]),
+        "wrist": shoulder + np.array([0.2, 0.03]),
+        "hip": hip,
+        "knee": knee,
+        "ankle": np.array([0.75, 0.84]),
+        "heel": np.array([0.73, 0.85]),
+        "foot_index": np.array([0.8, 0.85]),
+    }
+
+
+def bridge_poses(reps: int, top_hold_s: float) -> list[PoseFrame]:
+    """Bridges from 120 deg to 175 and back (1 s each way), ``top_hold_s`` at the
+    top, 1 s down between reps."""
+    period = 3.0 + top_hold_s
+    t = times(1.0 + reps * period)
+    phase = np.clip(t - 1.0, 0.0, None) % period
+    up = np.clip(np.minimum(phase, 2.0 + top_hold_s - phase), 0.0, 1.0)
+    up[t >= 1.0 + reps * period] = 0.0
+    return [make_pose(i, bridge_parts(120.0 + 55.0 * u)) for i, u in enumerate(up)]
+
+
+def test_engine_short_hold_is_dosage_not_form():
+    """Class 3: correct bridges held 0.9 s of the prescribed 2 s are good reps held
+    too briefly: dosage, not a fault."""
+    # In the top band from 160 deg up to 150 deg down: 15/55 s + 0.2 s + 25/55 s = 0.93 s.
+    result = analyze_poses(load_spec("bridge"), bridge_poses(5, top_hold_s=0.2))
+    assert result.reps_total == 5
+    assert result.faults == () and all(rep.good for rep in result.reps)
+    assert result.headline.text == "Reps: 5, good form on all 5"
+    dosage = result.dosage
+    assert dosage.peak_hold_target_s == 2.0 and dosage.reps_held == 0
+    assert all(hold == pytest.approx(0.93, abs=DT) for hold in dosage.peak_holds_s)
+    assert "top held 0.9 s of the 2 s target (median; 0 of 5 reps held it)" in dosage.notes
+    assert "5 reps: 8-12 prescribed" in dosage.notes
+    assert result.to_dict()["dosage"]["reps_held"] == 0
+
+
+def plank_parts() -> dict[str, np.ndarray]:
+    """A forearm plank seen side-on: shoulder, hip and ankle in a line."""
+    shoulder, ankle = np.array([0.3, 0.6]), np.array([0.8, 0.66])
+    return {
+        "shoulder": shoulder,
+        "elbow": shoulder + np.array([0.0, 0.12]),
+        "wrist": shoulder + np.array([-0.1, 0.12]),
+        "hip": 0.5 * (shoulder + ankle),
+        "knee": 0.25 * shoulder + 0.75 * ankle,
+        "ankle": ankle,
+        "heel": ankle + np.array([0.01, -0.02]),
+        "foot_index": ankle + np.array([-0.01, 0.03]),
+    }
+
+
+def test_engine_headline_fits_the_exercise():
+    """Class 4: a hold says "Hold", names no side unless the spec is per-side; a
+    spec that only counts says its form is not assessed."""
+    plank = analyze_poses(load_spec("plank"), [make_pose(i, plank_parts()) for i in range(301)])
+    assert plank.headline.kind == "hold"
+    assert plank.headline.text == "Hold: 10.0 s of 30 s"
+    assert plank.dosage.best_hold_s == pytest.approx(10.0)
+    cycles = analyze_poses(
+        load_spec("cat_cow"), [make_pose(i, quadruped_parts()) for i in range(90)]
+    )
+    assert cycles.headline.text == "Cycles: 0 (form not assessed)"
+    assert cycles.headline.form_assessed is False
+    squats = analyze_poses(load_spec("squat"), squat_poses(squat_wave(times(8.0), 2)))
+    assert squats.headline.text == "Reps: 2, good form on all 2"
+
+
+def test_engine_stale_cue_clears_when_a_new_rep_starts():
+    """Class 6: the cue of a partial movement ("sit a little deeper") leaves the
+    screen when the next rep starts, not 3 s later over a correct rep."""
+    t = times(6.0)
+    dip = np.where(t < 1.2, 175.0 - 40.0 * np.sin(np.pi * np.clip(t / 1.2, 0, 1)), 175.0)
+    knees = np.minimum(dip, squat_wave(t, 1, period_s=2.0, start_s=1.4))
+    squat = load_spec("squat")
+    # Judged on every attempt (as the squat's 'shallow' once was), so the dip is cued.
+    shallow = dataclasses.replace(
+        squat.faults[0],
+        scope="attempt",
+        when=(dataclasses.replace(squat.faults[0].when[0], value=100.0),),
+    )
+    engine = Engine(dataclasses.replace(squat, faults=(shallow,)))
+    cues = {}
+    for i, k in enumerate(knees):
+        engine.update(make_pose(i, standing_parts(k)))
+        cues[round(t[i], 3)] = engine.status.cue
+    assert [c.fault_id for c in engine.finish().cues] == ["shallow"]
+    assert cues[1.2] == "Sit a little deeper if it feels comfortable."
+    assert cues[2.0] is None  # the next rep is under way
+
+
+def test_engine_frame_fault_cue_clears_when_its_condition_clears():
+    knees = np.concatenate([np.full(30, 175.0), np.full(120, 130.0), np.full(60, 175.0)])
+    engine = Engine(load_spec("wall_squat"))
+    shown = []
+    for i, k in enumerate(knees):
+        engine.update(make_pose(i, standing_parts(k)))
+        shown.append(engine.status.cue)
+    assert shown[int(3.1 * FPS)] is not None  # the fault started at 3.0 s
+    assert shown[int(5.5 * FPS)] is None  # cleared at 5.0 + clear_s, not at 6.0
+
+
+def test_engine_warns_when_never_in_the_starting_position():
+    """Class 7: a plank analysed as a bridge never lowers the hips: not 'Reps: 0'
+    in silence, but a question about the exercise."""
+    result = analyze_poses(load_spec("bridge"), [make_pose(i, plank_parts()) for i in range(150)])
+    assert result.reps_total == 0
+    assert "never in the starting position for Bridge: is --exercise right?" in result.warnings
+    bridges = analyze_poses(load_spec("bridge"), bridge_poses(2, top_hold_s=2.0))
+    assert not [w for w in bridges.warnings if w.startswith("never")]
+
+
+def test_engine_cut_resets_the_rep_without_making_or_losing_one():
+    """Class 8: a rep split by a cut at its bottom counts once; a jump across a cut
+    between two standing scenes counts nothing; the result lists the cuts."""
+    spec = load_spec("squat")
+    t = times(8.0)
+    knees = squat_wave(t, 2)  # bottoms at 2.5 s and 5.5 s
+    engine = Engine(spec)
+    for i, k in enumerate(knees):
+        if i == round(5.5 * FPS):  # cut at the second bottom; the next scene starts there
+            events = engine.cut(t[i])
+            assert [e.kind for e in events] == ["cut"]
+        engine.update(make_pose(i, standing_parts(k)))
+    result = engine.finish()
+    assert result.reps_total == 2 and result.cuts == (pytest.approx(5.5),)
+    assert result.to_dict()["cuts"] == [pytest.approx(5.5)]
+
+    engine = Engine(spec)
+    for i in range(120):
+        if i == 60:
+            engine.cut(i * DT)
+        shift = np.array([0.3, 0.0]) if i >= 60 else np.zeros(2)
+        parts = {k: v + shift for k, v in standing_parts(175.0 if i < 60 else 165.0).items()}
+        engine.update(make_pose(i, parts))
+    assert engine.finish().reps_total == 0
+
+
+def test_engine_partial_reps_at_the_start_and_the_end_follow_one_rule():
+    """Class 9: a rep counts when the working position is reached and then left
+    toward the start. Starting at the bottom counts once left (however quickly);
+    ending on the way up counts; ending at the bottom does not."""
+    spec = load_spec("squat")
+    t = times(3.0)
+    rise = np.clip(90.0 + 170.0 * t, 90.0, 175.0)  # at the bottom, standing by 0.5 s
+    starts = analyze_poses(spec, squat_poses(rise))
+    assert starts.reps_total == 1
+    t = times(2.85)
+    ends_rising = squat_wave(t, 1, start_s=0.5)  # stops at 140 deg on the way up
+    assert ends_rising[-1] == pytest.approx(140.0, abs=1.0)
+    assert analyze_poses(spec, squat_poses(ends_rising)).reps_total == 1
+    t = times(2.0)
+    ends_down = analyze_poses(spec, squat_poses(squat_wave(t, 1, start_s=0.5)))
+    assert ends_down.reps_total == 0
+    assert [n.reason for n in ends_down.not_counted] == ["ended_in_peak"]
+
+
+def test_engine_too_few_frames_withholds_form_checks_and_says_so():
+    """Class 12: at one analysed frame every 2 s, shallow squats are still counted
+    where the frames show them, but no form verdict is given."""
+    spec = load_spec("squat")
+    t = np.arange(0.0, 30.0, 2.0)
+    knees = np.where((t // 4) % 2 == 1, 118.0, 175.0)  # alternate standing / shallow bottom
+    poses = [
+        dataclasses.replace(make_pose(i, standing_parts(k)), t_s=ti)
+        for i, (ti, k) in enumerate(zip(t, knees, strict=True))
+    ]
+    engine = Engine(spec)
+    for pose in poses:
+        engine.update(pose)
+    status = engine.status
+    result = engine.finish()
+    assert result.faults == () and result.cues == ()
+    assert status.too_few_frames
+    assert result.frame_rate.withheld == ("shallow",)
+    assert result.frame_rate.analysed_fps == pytest.approx(0.5)
+    assert any(
+        w.startswith("too few frames to judge form: 0.5 analysed a second") for w in result.warnings
+    )
+    full = analyze_poses(spec, squat_poses(np.maximum(squat_wave(times(8.0), 2), 118.0)))
+    assert {f.id for f in full.faults} == {"shallow"} and full.frame_rate.withheld == ()
 
 
 def test_engine_result_is_json_friendly():
@@ -509,7 +801,10 @@ synth = pytest.importorskip("formcheck.synth")
 HOLD_TOLERANCE_S = {"side_plank": 0.75}  # the truth's band is entered later on the way up
 
 CORRECT = sorted(synth.MOTIONS)
-FAULTY = sorted((name, fault) for name, m in synth.MOTIONS.items() for fault in m.faults)
+VARIANTS = sorted((name, fault) for name, m in synth.MOTIONS.items() for fault in m.faults)
+# Scripted variants that are form faults of the spec; the others (a short hold) are dosage.
+FAULTY = [(n, f) for n, f in VARIANTS if f in {rule.id for rule in load_spec(n).faults}]
+DOSAGE = [(n, f) for n, f in VARIANTS if (n, f) not in FAULTY]
 
 
 def synth_result(exercise, fault=None, *, facing="right", perturbed=False):
@@ -569,6 +864,17 @@ def test_synth_fault_is_flagged_where_it_happens(exercise, fault):
     assert result.reps_total == truth["reps"]["total"]
 
 
+@pytest.mark.parametrize(("exercise", "variant"), DOSAGE)
+def test_synth_short_hold_is_reported_as_dosage(exercise, variant):
+    truth, result = synth_result(exercise, variant)
+    assert result.reps_total == truth["reps"]["total"]
+    assert result.faults == () and all(rep.good for rep in result.reps)
+    dosage = result.dosage
+    true_holds = [hold["duration_s"] for hold in truth["holds"]]
+    assert dosage.peak_holds_s == pytest.approx(true_holds, abs=0.35)
+    assert dosage.reps_held == sum(h >= dosage.peak_hold_target_s for h in true_holds) == 0
+
+
 def test_a_per_side_hold_hidden_from_the_camera_is_reported_not_silently_missed():
     """Side-on, the far leg of a per-side stretch can be hidden the whole time: the
     report must say its hold was not seen rather than only show no hold."""
@@ -586,3 +892,75 @@ def test_a_per_side_hold_hidden_from_the_camera_is_reported_not_silently_missed(
         "hold not checked on the left side in 100% of frames with a person "
         "(a landmark it needs was hidden: film the left side nearer the camera)"
     ]
+
+
+# ----------------------------------------------------------------- cuts (#13)
+def test_a_cut_neither_makes_nor_keeps_the_rep_in_progress():
+    # Down to the bottom, then a cut to the person standing: without the cut the jump
+    # back up completes a rep that nobody performed; at a cut it is dropped.
+    knees = np.concatenate([np.full(30, 175.0), np.linspace(175.0, 90.0, 30), np.full(30, 175.0)])
+    poses = squat_poses(knees)
+    engine = Engine(load_spec("squat"))
+    for i, pose in enumerate(poses):
+        if i == 60:
+            engine.cut(pose.t_s)
+        engine.update(pose)
+    result = engine.finish()
+    assert analyze_poses(load_spec("squat"), poses).reps_total == 1  # what a cut would make
+    assert result.reps_total == 0
+    assert result.cuts == (pytest.approx(2.0),)
+    assert any("cut at 2.0 s" in w for w in result.warnings)
+    assert result.to_dict()["cuts"] == [pytest.approx(2.0)]
+
+
+def test_a_rep_going_on_across_a_cut_is_not_lost():
+    # Cut at the bottom to another camera angle, the squat goes on: one rep (as an
+    # unconditional reset would lose it, a jump cut must not).
+    knees = squat_wave(times(4.0), 1, start_s=0.5)
+    engine = Engine(load_spec("squat"))
+    for i, pose in enumerate(squat_poses(knees)):
+        if i == 60:  # 2.0 s: the bottom
+            engine.cut(pose.t_s)
+        engine.update(pose)
+    assert engine.finish().reps_total == 1
+
+
+def test_a_rep_after_a_cut_is_counted_and_a_hold_ends_at_the_cut():
+    squat = Engine(load_spec("squat"))
+    knees = np.concatenate([np.full(30, 175.0), squat_wave(times(4.0), 1, start_s=0.5)])
+    for i, pose in enumerate(squat_poses(knees)):
+        if i == 30:
+            squat.cut(pose.t_s)
+        squat.update(pose)
+    assert squat.finish().reps_total == 1
+    wall = Engine(load_spec("wall_squat"))
+    for i, pose in enumerate(wall_squat_poses(np.full(300, 90.0))):
+        if i == 150:
+            wall.cut(pose.t_s)
+        wall.update(pose)
+    holds = wall.finish().holds
+    assert [(h.start_s, h.end_s) for h in holds] == [
+        (0.0, pytest.approx(149 * DT)),
+        (pytest.approx(5.0), pytest.approx(299 * DT)),
+    ]
+
+
+def test_a_rep_left_by_min_rom_and_going_on_across_a_cut_counts_once():
+    # Down to 60 deg, back up to 105 (still in the bottom band, but min_rom 40 away
+    # from the extreme), a cut there, and the squat goes on up: one rep, not the
+    # rep ended at the cut plus a new one "starting at the bottom" after it.
+    knees = np.concatenate(
+        [
+            np.full(30, 175.0),
+            np.linspace(175.0, 60.0, 30),
+            np.linspace(60.0, 105.0, 15),
+            np.linspace(107.0, 175.0, 20),
+            np.full(30, 175.0),
+        ]
+    )
+    engine = Engine(load_spec("squat"))
+    for i, pose in enumerate(squat_poses(knees)):
+        if i == 75:
+            engine.cut(pose.t_s)
+        engine.update(pose)
+    assert engine.finish().reps_total == 1

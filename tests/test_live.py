@@ -633,3 +633,24 @@ def test_cli_live_without_a_patient_records_nothing(monkeypatch, tmp_path):
     assert cli.main([*argv, "--out", str(tmp_path / "a")]) == 0
     assert cli.main([*argv, "--pain-before", "3"]) == 2  # a rating needs a patient
     assert not Path(os.environ["FORMCHECK_DB"]).exists()
+
+
+class CutEstimator(FakeEstimator):
+    """The squat down to its bottom; from ``cut_s`` on, another shot: the person
+    standing 200 px further right (a video played live that was edited)."""
+
+    def __init__(self, cut_s: float) -> None:
+        super().__init__()
+        self.cut_s = cut_s
+
+    def process(self, frame: Frame) -> PoseFrame:
+        if frame.t_s < self.cut_s:
+            return super().process(frame)
+        return side_pose(frame.index, frame.t_s, 175.0, shift_x=200.0)
+
+
+def test_a_cut_in_a_live_video_makes_no_rep_and_is_reported():
+    loop = make_loop([load_spec("squat")], 90, estimator=CutEstimator(SQUAT_PERIOD_S / 2))
+    report = loop.run().sets[0].report.to_dict()
+    assert report["reps"]["total"] == 0  # the jump out of the bottom is no rep
+    assert report["cuts"] == [pytest.approx(1.5)]

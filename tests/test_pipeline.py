@@ -66,8 +66,8 @@ def test_a_report_states_each_data_quality_finding_once():
         visibility[knees] = 0.45
         poses[i] = dataclasses.replace(poses[i], visibility=visibility)
     report = analysis_from_poses(poses, load_spec("squat"), INFO, AnalysisOptions(), "x", 0).report
-    unseen = [w for w in report.warnings if "visible" in w]
-    assert unseen == ["person not fully visible in 60% of frames"]
+    unseen = [w for w in report.warnings if "seen" in w or "visible" in w]
+    assert unseen == ["what the count or the hold reads was not seen in 60% of frames"]
 
 
 def test_several_people_are_reported_from_the_input():

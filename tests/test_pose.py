@@ -12,7 +12,7 @@ import pytest
 from builders import assert_same_pose
 
 from formcheck.errors import ModelError
-from formcheck.landmarks import INDEX
+from formcheck.landmarks import INDEX, NUM_LANDMARKS
 from formcheck.pipeline import AnalysisOptions
 from formcheck.pose import PoseEstimator, create_estimator
 from formcheck.sources import ReplaySource, ThreadedReader, open_source, write_replay
@@ -341,3 +341,111 @@ def test_fallback_to_fewer_threads_changes_no_landmark(monkeypatch: pytest.Monke
 def test_inference_threads_must_be_positive() -> None:
     with pytest.raises(ValueError, match="threads must be at least 1"):
         AnalysisOptions(threads=0)
+
+
+# --- the second-person probe (#13 class 5) --------------------------------------
+
+
+class _Landmark:
+    def __init__(self, x: float, y: float, visibility: float) -> None:
+        self.x, self.y, self.visibility = x, y, visibility
+
+
+class _FakeImageLandmarker:
+    """Returns the poses queued in ``found`` (one list per detect call)."""
+
+    def __init__(self) -> None:
+        self.found: list[list[list[_Landmark]]] = []
+        self.calls = 0
+
+    def detect(self, image: object) -> object:
+        self.calls += 1
+        poses = self.found.pop(0) if self.found else []
+        return type("Result", (), {"pose_landmarks": poses})()
+
+    def close(self) -> None:
+        pass
+
+
+def _standing_xy(x: float, height: float) -> np.ndarray:
+    """(33, 2) normalised points of a person standing at ``x``, ``height`` tall."""
+    xy = np.full((NUM_LANDMARKS, 2), [x, 0.9 - height])
+    for part, up in (("shoulder", 0.8), ("elbow", 0.6), ("wrist", 0.45), ("hip", 0.5)):
+        for side, dx in (("left", -0.02), ("right", 0.02)):
+            xy[INDEX[f"{side}_{part}"]] = [x + dx, 0.9 - up * height]
+    for part, up in (("knee", 0.25), ("ankle", 0.0)):
+        for side, dx in (("left", -0.02), ("right", 0.02)):
+            xy[INDEX[f"{side}_{part}"]] = [x + dx, 0.9 - up * height]
+    return xy
+
+
+def _found(x: float, height: float, visibility: float) -> list[_Landmark]:
+    return [_Landmark(px, py, visibility) for px, py in _standing_xy(x, height)]
+
+
+@pytest.fixture
+def probe(monkeypatch: pytest.MonkeyPatch):
+    from formcheck.pose import tasks
+
+    fake = _FakeImageLandmarker()
+    monkeypatch.setattr(tasks, "_load", lambda *args, **kwargs: fake)
+    return tasks.SecondPersonProbe(Path("unused.task")), fake
+
+
+def _people(probe, times: list[float]) -> list[int]:
+    image = np.zeros((480, 640, 3), np.uint8)
+    xyz = np.column_stack([_standing_xy(0.3, 0.7), np.zeros(NUM_LANDMARKS)])
+    ones = np.ones(NUM_LANDMARKS)
+    out = []
+    for i, t_s in enumerate(times):
+        pose = PoseFrame(i, t_s, 640, 480, xyz, xyz, ones, ones)
+        out.append(probe.update(Frame(image, i, t_s), pose))
+    return out
+
+
+def test_probe_ignores_furniture_small_or_unsure(probe) -> None:
+    # A chair's "person": a fifth of the tracked person's size, or full size but
+    # its limbs unsure; found at every probe. Both were two people before (#13).
+    probe, fake = probe
+    fake.found = [[_found(0.75, 0.15, 0.95)] for _ in range(6)]
+    assert _people(probe, [0.0, 0.1, 1.1, 1.2, 2.2, 2.3]) == [1] * 6
+    fake.found = [[_found(0.75, 0.7, 0.6)] for _ in range(6)]
+    assert _people(probe, [3.3, 3.4, 4.4, 4.5, 5.5, 5.6]) == [1] * 6
+
+
+def test_probe_confirms_a_person_seen_again_at_the_same_place(probe) -> None:
+    probe, fake = probe
+    fake.found = [[_found(0.75, 0.6, 0.95)], [_found(0.76, 0.6, 0.95)], []]
+    fake.found += [[_found(0.75, 0.6, 0.9)], [_found(0.1, 0.6, 0.9)]]
+    # probes at 0.0 (a sighting), 0.1 (confirmed), 1.1 (gone), 2.1 (a sighting) and
+    # 2.2 (a pose elsewhere: not confirmed)
+    times = [0.0, 0.05, 0.1, 0.5, 1.1, 2.1, 2.15, 2.2]
+    assert _people(probe, times) == [1, 1, 2, 2, 1, 1, 1, 1]
+    assert fake.calls == 5
+
+
+@pytest.mark.mediapipe
+@pytest.mark.realclips
+@pytest.mark.parametrize(
+    ("clip", "two_people"),
+    [
+        ("squat/calimiro_squat_17.mp4", False),  # a folding chair beside her: 77% before
+        ("plank/kaiakol_plank_correct_005.mp4", False),  # a cabinet and a timer: 31% before
+        ("squat/kaiakol_squat_correct_012.mp4", True),  # labels: other_person@0-1.87
+    ],
+)
+def test_second_person_warning_only_for_a_second_person(
+    realclip: Callable[[str], Path], clip: str, two_people: bool
+) -> None:
+    from formcheck.engine import Engine
+    from formcheck.report import InputStats
+    from formcheck.report.quality import data_quality_warnings
+    from formcheck.specs import load_spec
+
+    poses = _run(create_estimator("tasks"), realclip(clip), limit=90)
+    engine = Engine(load_spec(clip.split("/")[0]))  # the folder is the exercise
+    for pose in poses:
+        engine.update(pose)
+    warnings = data_quality_warnings(InputStats.from_poses(poses), engine.finish())
+    warned = any("more than one person" in w for w in warnings)
+    assert warned is two_people

@@ -1,4 +1,8 @@
-"""Cue throttling: one cue on screen at a time, and a cooldown per fault."""
+"""Cue throttling: one cue on screen at a time, and a cooldown per fault.
+
+A cue leaves the screen after ``display_s``, or earlier when it goes stale: its
+fault's condition cleared, or a new rep started (:meth:`CueThrottle.clear`).
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,14 @@ class CueThrottle:
         self._last_by_fault[fault_id] = t_s
         self._shown = Cue(t_s, fault_id, message, side)
         return self._shown
+
+    def clear(self, fault_id: str | None = None, side: str | None = None) -> None:
+        """Take the cue on screen down: any cue, or only ``fault_id``'s on ``side``."""
+        shown = self._shown
+        if shown is None:
+            return
+        if fault_id is None or (shown.fault_id, shown.side) == (fault_id, side):
+            self._shown = None
 
     def current(self, t_s: float) -> Cue | None:
         """The cue on screen at ``t_s``, if any."""

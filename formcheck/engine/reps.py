@@ -3,9 +3,23 @@
 Phases: ``rest`` → ``outbound`` (past the rest threshold) → ``peak`` (past
 ``enter``) → ``return`` (back past ``exit``) → ``rest`` (back past ``rest``), when
 the rep is judged: it counts if its range of motion, duration and peak dwell are
-within the rule. Noise smaller than the band between thresholds cannot flip a
-phase, so jitter never makes phantom or double counts. A NaN value changes
-nothing; a gap longer than the grace period abandons the rep in progress.
+within the rule. A rep also ends where the person, on the way back, turns into the
+working position again after moving ``min_rom`` away from it (fast reps that stop
+short of the rest threshold); closer turns are a hover within one rep. Noise smaller
+than the band between thresholds cannot flip a phase, so jitter never makes phantom
+or double counts. A NaN value changes nothing; a gap longer than the grace period
+ends the rep in progress.
+
+Partial reps follow one rule (``exercise_specs/README.md``): a rep counts when the
+working position is reached and then left toward the start position. A
+recording that starts in the working position counts that rep once it is left;
+one that ends (or loses sight of the person) after the working position was left
+counts it (:meth:`RepCounter.close`), and one that ends in the working position
+does not. A cut (:meth:`RepCounter.cut`) ends the recording in the same way, except
+that a rep not yet out of the working position is judged by what follows: back at
+the start position, its way back was not seen and it does not count; anywhere else
+the movement goes on across the cut. A rep cut by the start or the end of what was seen is
+not held to ``min_rep_s``: only part of it was seen.
 """
 
 from __future__ import annotations
@@ -15,13 +29,27 @@ from dataclasses import dataclass
 
 from formcheck.specs.schema import RepRule
 
+# Why an attempt did not count (``Attempt.reason``).
+NOT_COUNTED_REASONS: dict[str, str] = {
+    "short_of_peak": "did not reach the {peak}",
+    "small_range": "moved less than the {min_rom:g} the rep needs",
+    "too_quick": "took less than {min_rep_s:g} s",
+    "too_slow": "took more than {max_rep_s:g} s",
+    "brief_peak": "stayed in the {peak} less than {min_peak_s:g} s",
+    "ended_in_peak": "the recording ended (or was cut) before the {peak} was left",
+    "ended_early": "the recording ended (or was cut) before the {peak} was reached",
+    "unseen": "the person was not seen for longer than {gap_grace_s:g} s during it",
+}
+
 
 @dataclass(frozen=True)
 class Attempt:
-    """A movement that left rest and came back, judged against the rule.
+    """A movement that left rest and came back (or was cut short), judged against the rule.
 
     Values are in the signal's own units; ``counted`` is False for attempts that
-    never reached the peak band (``reached_peak`` False) or broke a limit.
+    never reached the peak band (``reached_peak`` False) or broke a limit, and
+    ``reason`` (a key of ``NOT_COUNTED_REASONS``) then says why. ``frames`` is the
+    number of frames with a measured value during the attempt.
     """
 
     start_s: float
@@ -33,6 +61,8 @@ class Attempt:
     hold_s: float
     reached_peak: bool
     counted: bool
+    reason: str | None = None
+    frames: int = 0
 
     def metrics(self, peak_hold_s: float) -> dict[str, float]:
         """The values rep fault conditions can test (``RepMetric`` names)."""
@@ -52,18 +82,31 @@ class RepCounter:
 
     Args:
         rule: the spec's rep rule.
-        gap_grace_s: an unseen stretch longer than this abandons the rep in progress.
+        gap_grace_s: an unseen stretch longer than this ends the rep in progress.
+        confirm_frames: a turn back into the working position ends a rep only when
+            this many frames showed the way back ``min_rom`` from it (one stray
+            frame between unseen ones is not a way back).
+
+    Attributes:
+        phase: the current phase.
+        count: reps counted so far.
+        seen_rest: True once the signal was seen on the rest side of ``rest``
+            (the spec's starting position).
     """
 
-    def __init__(self, rule: RepRule, gap_grace_s: float) -> None:
+    def __init__(self, rule: RepRule, gap_grace_s: float, confirm_frames: int = 1) -> None:
         self._rule = rule
         self._gap_grace_s = gap_grace_s
+        self._confirm_frames = confirm_frames
         # Work in "toward the peak is larger" units: s = value (peak high) or -value.
         self._sign = 1.0 if rule.peak == "high" else -1.0
         self.phase = "rest"
         self.count = 0
+        self.seen_rest = False
         self._baseline = math.inf
         self._last_valid_s = -math.inf
+        self._last_s = -math.inf  # the last measured value, in "toward the peak" units
+        self._fresh = True  # nothing measured yet since the start (or a cut, or a gap)
         self._reset_rep()
 
     def _reset_rep(self) -> None:
@@ -74,6 +117,12 @@ class RepCounter:
         self._peak_exit_s = math.nan
         self._in_peak_s = 0.0
         self._reached_peak = False
+        self._frames = 0
+        self._truncated = False
+        self._turn_value = math.inf  # the lowest value on the way back, and when
+        self._turn_s = math.nan
+        self._away_frames = 0  # frames on the way back min_rom from the extreme
+        self._cut_s = math.nan  # a cut the rep in progress awaits the verdict of
 
     def peak_dwell_s(self, t_s: float) -> float | None:
         """Seconds in the peak band so far this rep, or None outside the peak phase."""
@@ -85,23 +134,35 @@ class RepCounter:
         """Advance by one frame; returns the attempt that ended on this frame, if any."""
         rule = self._rule
         if math.isnan(value):
-            if self.phase != "rest" and t_s - self._last_valid_s > self._gap_grace_s:
-                self.phase = "rest"
-                self._baseline = math.inf
-                self._reset_rep()
+            if t_s - self._last_valid_s > self._gap_grace_s:
+                if self.phase != "rest":
+                    return self.close(self._last_valid_s, unseen=True)
+                self._fresh, self._baseline = True, math.inf
             return None
         self._last_valid_s = t_s
+        fresh, self._fresh = self._fresh, False
         s = self._sign * value
         enter, exit_, rest = (self._sign * x for x in (rule.enter, rule.exit, rule.rest))
+        self.seen_rest |= s <= rest
+        if not math.isnan(self._cut_s):
+            cut_s, self._cut_s = self._cut_s, math.nan
+            if s <= rest:  # back at the start across the cut: judged as at an end
+                attempt = self.close(cut_s)
+                self._baseline, self._last_s, self._fresh = s, s, False
+                return attempt
+        self._last_s = s
         if self.phase == "rest":
             if s <= rest:
                 self._baseline = min(self._baseline, s)
                 return None
             self.phase = "outbound"
             self._start_s = t_s
+            self._truncated = fresh
             self._baseline = min(self._baseline, rest)
-        if self.phase != "rest":
-            self._extreme = max(self._extreme, s)
+        if self.phase == "return" and s >= enter and self._left_peak():
+            return self._turn(t_s, s)
+        self._frames += 1
+        self._extreme = max(self._extreme, s)
         if self.phase == "outbound":
             if s >= enter:
                 self.phase = "peak"
@@ -115,27 +176,115 @@ class RepCounter:
                 self._in_peak_s += t_s - self._peak_enter_s
                 self._peak_exit_s = t_s
                 self.phase = "return"
+                self._turn_value, self._turn_s = s, t_s
         elif self.phase == "return":
-            if s >= enter:
+            if s >= enter:  # back in the working position before leaving it far: a hover
                 self.phase = "peak"
                 self._peak_enter_s = t_s
             elif s <= rest:
                 return self._finish(t_s, s)
+            else:
+                self._away_frames += self._extreme - s >= rule.min_rom
+                if s < self._turn_value:
+                    self._turn_value, self._turn_s = s, t_s
         return None
 
-    def _finish(self, t_s: float, s: float) -> Attempt:
+    def _left_peak(self) -> bool:
+        """True once the way back from the working position covered ``min_rom``."""
+        return self._away_frames >= self._confirm_frames
+
+    def _turn(self, t_s: float, s: float) -> Attempt:
+        """The person turned back into the working position after leaving it far
+        enough, without reaching rest (fast reps that stop short of the top): the
+        rep ends at the turn and the next one starts there, already in the
+        working position at ``t_s``."""
+        turn_s, turn_value = self._turn_s, self._turn_value
+        attempt = self._finish(turn_s, turn_value)
+        self.phase = "peak"
+        self._start_s = turn_s
+        self._frames = 1
+        self._extreme = s
+        self._reached_peak = True
+        self._peak_enter_s = self._first_peak_s = t_s
+        return attempt
+
+    def cut(self, t_s: float) -> Attempt | None:
+        """The recording was cut after ``t_s``, its last frame before the cut.
+
+        The rule of the end of a recording (:meth:`close`), with what follows the cut
+        as its witness: a rep already back past ``exit`` counts here. One still in
+        (or on its way into) the working position is decided by the next measured
+        value: back at the start position, it is judged as at the end of a
+        recording (it counts if it had left the working position by ``min_rom``;
+        otherwise the cut jumped over its way back and it does not); anywhere else
+        the movement goes on across the cut (a jump cut, or a cut found where there
+        is none) and is judged as it is seen, once, not held to ``min_rep_s`` (part
+        of it was not seen). The next rep starts afresh.
+        """
+        if self.phase == "rest":
+            self._fresh, self._baseline = True, math.inf
+            return None
+        if self.phase == "return":
+            return self.close(t_s)
+        self._cut_s = t_s
+        self._truncated = True
+        return None
+
+    def close(self, t_s: float, unseen: bool = False) -> Attempt | None:
+        """End the rep in progress at ``t_s`` (the recording ended or was cut, or
+        the person was lost when ``unseen``); None when at rest.
+
+        A rep whose working position was reached and left is judged as if it had
+        come back to rest; one still in (or short of) the working position does not
+        count. Left means back past ``exit``, or back from the extreme by the rep's
+        ``min_rom`` (a deep squat ending on the way up, still below ``exit``).
+        """
+        if self.phase == "rest":
+            return None
+        if self._left_working_position():
+            if self.phase == "peak":
+                self._in_peak_s += t_s - self._peak_enter_s
+                self._peak_exit_s = t_s
+            self._truncated = True
+            self.phase = "return"
+            return self._finish(t_s, -math.inf)
+        return self._end_unseen(t_s, unseen)
+
+    def _left_working_position(self) -> bool:
+        """True when the rep in progress reached the working position and left it:
+        back past ``exit``, or back from the extreme by the rep's ``min_rom`` (a deep
+        squat ending on the way up, still below ``exit``)."""
+        left = self._extreme - self._last_s >= self._rule.min_rom
+        return self.phase == "return" or (self.phase == "peak" and left)
+
+    def _end_unseen(self, t_s: float, unseen: bool = False) -> Attempt:
+        """End at ``t_s`` a rep whose way back was not seen: not counted."""
+        if self.phase == "peak":
+            self._in_peak_s += t_s - self._peak_enter_s
+        reason = "unseen" if unseen else ("ended_in_peak" if self._reached_peak else "ended_early")
+        return self._finish(t_s, -math.inf, reason)
+
+    def _finish(self, t_s: float, s: float, cut_short: str | None = None) -> Attempt:
         rule = self._rule
         rom = self._extreme - self._baseline
         duration = t_s - self._start_s
         reached = self._reached_peak
         outbound = (self._first_peak_s if reached else t_s) - self._start_s
-        back = t_s - self._peak_exit_s if reached else 0.0
-        counted = (
-            reached
-            and rom >= rule.min_rom
-            and rule.min_rep_s <= duration <= rule.max_rep_s
-            and self._in_peak_s >= rule.min_peak_s
-        )
+        back = t_s - self._peak_exit_s if reached and self.phase == "return" else 0.0
+        if cut_short is not None:
+            reason: str | None = cut_short
+        elif not reached:
+            reason = "short_of_peak"
+        elif rom < rule.min_rom:
+            reason = "small_range"
+        elif duration < rule.min_rep_s and not self._truncated:
+            reason = "too_quick"
+        elif duration > rule.max_rep_s:
+            reason = "too_slow"
+        elif self._in_peak_s < rule.min_peak_s:
+            reason = "brief_peak"
+        else:
+            reason = None
         attempt = Attempt(
             start_s=self._start_s,
             end_s=t_s,
@@ -145,10 +294,13 @@ class RepCounter:
             return_s=back,
             hold_s=self._in_peak_s,
             reached_peak=reached,
-            counted=counted,
+            counted=reason is None,
+            reason=reason,
+            frames=self._frames,
         )
-        self.count += counted
+        self.count += attempt.counted
         self.phase = "rest"
-        self._baseline = s
+        self._baseline = s if math.isfinite(s) else math.inf
+        self._fresh = not math.isfinite(s)
         self._reset_rep()
         return attempt

@@ -7,12 +7,15 @@ All times are seconds on the input's clock (``PoseFrame.t_s``). ``side`` is
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
-EventKind = Literal["state", "rep", "hold_start", "hold_end", "fault_start", "fault_end", "cue"]
+EventKind = Literal[
+    "state", "rep", "hold_start", "hold_end", "fault_start", "fault_end", "cue", "cut"
+]
 State = Literal["no_person", "positioning", "exercising", "resting", "set_complete"]
 ACTIVE_STATES: frozenset[str] = frozenset({"exercising", "resting", "set_complete"})
 
@@ -37,8 +40,9 @@ class Rep:
         outbound_s: time from leaving rest to reaching the peak band.
         return_s: time from leaving the peak band to reaching rest.
         hold_s: time in the peak band (the hold at the top/bottom).
-        faults: ids of faults during the rep.
-        good: True when no fault was flagged during the rep.
+        faults: ids of form faults during the rep.
+        good: True when no form fault was flagged during the rep (a hold shorter
+            than prescribed is dosage, not form: see :class:`Dosage`).
     """
 
     index: int
@@ -122,6 +126,114 @@ class StateSpan:
 
 
 @dataclass(frozen=True)
+class NotCounted:
+    """A movement that was seen but not counted as a rep.
+
+    Attributes:
+        reason: a key of ``formcheck.engine.reps.NOT_COUNTED_REASONS``, or
+            ``"unmeasured"`` (the landmarks the count reads were out of the
+            picture or hidden, while the model still placed them).
+        message: why, in words.
+    """
+
+    side: str
+    start_s: float
+    end_s: float
+    reason: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class Dosage:
+    """How much was done against the prescription. Dosage is not form: a short
+    hold or too few reps never make a rep's form bad.
+
+    Attributes:
+        reps_done: reps counted (None for holds).
+        reps_target: the prescribed ``[min, max]`` reps, per side when ``per_side``.
+        peak_name: what the spec calls its working position ("top").
+        peak_hold_target_s: the prescribed hold in the working position per rep.
+        peak_holds_s: each counted rep's time in the working position.
+        reps_held: counted reps that held it long enough (None: no hold prescribed).
+        hold_target_s: the prescribed ``[min, max]`` hold (hold exercises).
+        best_hold_s: the longest hold (per side: the shortest of the sides' longest).
+        total_hold_s: all holds together.
+        notes: the dosage in words, one sentence each.
+    """
+
+    reps_done: int | None
+    reps_target: tuple[int, int] | None
+    per_side: bool
+    peak_name: str
+    peak_hold_target_s: float | None
+    peak_holds_s: tuple[float, ...]
+    reps_held: int | None
+    hold_target_s: tuple[float, float] | None
+    best_hold_s: float | None
+    total_hold_s: float | None
+    notes: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The one line that sums a session up, fitted to the exercise.
+
+    Attributes:
+        kind: ``"reps"``, ``"cycles"`` (counted only) or ``"hold"``.
+        text: e.g. "Reps: 5, good form on all 5", "Cycles: 3 (form not
+            assessed)", "Hold: 6.5 s of 30 s".
+        form_assessed: False when the spec checks no form fault.
+    """
+
+    kind: str
+    text: str
+    form_assessed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class ViewResult:
+    """The camera view: the one the spec needs, how often another one was seen,
+    and the faults not judged in those frames (they need the spec's view)."""
+
+    expected: str
+    other_share: float
+    withheld: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class FrameRateResult:
+    """Whether enough frames were analysed to judge form.
+
+    Attributes:
+        analysed_fps: median analysed frames per second.
+        needed_fps: what the spec's shortest timed form check needs
+            (``session.judge_frames`` frames within it).
+        low_share: share of frames analysed below ``needed_fps``.
+        withheld: form checks not judged at that rate.
+    """
+
+    analysed_fps: float
+    needed_fps: float
+    low_share: float
+    withheld: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(self)
+
+
+@dataclass(frozen=True)
 class EngineStatus:
     """A snapshot for live display, updated every frame.
 
@@ -131,6 +243,8 @@ class EngineStatus:
         hold_target_s: the hold to reach, or None.
         cue: the cue on screen, or None.
         signals: current values of the key signals (NaN when unseen).
+        analysed_fps: frames analysed per second lately (NaN before two frames).
+        needed_fps: what the spec's form checks need; below it they are withheld.
     """
 
     t_s: float
@@ -143,6 +257,13 @@ class EngineStatus:
     hold_target_s: float | None
     cue: str | None
     signals: dict[str, float]
+    analysed_fps: float = math.nan
+    needed_fps: float = 0.0
+
+    @property
+    def too_few_frames(self) -> bool:
+        """True while frames come too slowly to judge form."""
+        return self.analysed_fps < self.needed_fps
 
 
 @dataclass(frozen=True)
@@ -169,6 +290,13 @@ class SessionResult:
         side: the side analysed (``"left"``/``"right"``), or the spec's ``sides``
             (``"both"``/``"alternating"``) when each side was tracked.
         reps_left, reps_right: per-side counts; None unless sides are tracked separately.
+        not_counted: movements seen but not counted, with why.
+        dosage: reps and holds against the prescription.
+        headline: the session in one line.
+        cuts: times where the video was cut (:meth:`Engine.cut`); a cut never
+            completes a rep by itself.
+        view: the camera view and the faults withheld outside the spec's view.
+        frame_rate: whether enough frames were analysed to judge form.
         t_s: (T,) frame times. signals: name → (T,) values for plots; per-side
             signals are named ``"<signal>.<side>"``.
     """
@@ -186,6 +314,12 @@ class SessionResult:
     warnings: tuple[str, ...]
     targets: TargetsResult
     limitations: str
+    not_counted: tuple[NotCounted, ...]
+    dosage: Dosage
+    headline: Headline
+    cuts: tuple[float, ...]
+    view: ViewResult
+    frame_rate: FrameRateResult
     t_s: np.ndarray = field(repr=False)
     signals: dict[str, np.ndarray] = field(repr=False)
 
@@ -207,6 +341,12 @@ class SessionResult:
             "warnings": list(self.warnings),
             "targets": self.targets.to_dict(),
             "limitations": self.limitations,
+            "not_counted": [item.to_dict() for item in self.not_counted],
+            "dosage": self.dosage.to_dict(),
+            "headline": self.headline.to_dict(),
+            "cuts": list(self.cuts),
+            "view": self.view.to_dict(),
+            "frame_rate": self.frame_rate.to_dict(),
             "t_s": self.t_s.tolist(),
             "signals": {name: values.tolist() for name, values in self.signals.items()},
         }

@@ -1,18 +1,19 @@
 """Session states: no_person → positioning → exercising ⇄ resting → set_complete.
 
-Each frame is first judged on its own (:func:`judge_frame`): nobody there, not
-fully in frame, the wrong camera view, or fine. The session leaves an active state
-(exercising, resting, set_complete) only after the problem has lasted
-``leave_after_s``, so a dropped frame does not interrupt a set; it enters one at once.
-A wrong view stops the session only when the exercise is measured in the image
-plane; one measured in world space is analysed and the view is only reported.
+Each frame is first judged on its own (:func:`judge_frame`): nobody there, the
+signals the count or the hold reads not measured, or fine. The session leaves an
+active state (exercising, resting, set_complete) only after the problem has lasted
+``leave_after_s``, so a dropped frame does not interrupt a set; it enters one at
+once. The states inform (the screen says "step back into view"); they never stop
+the count, which goes on whenever its signal is measured. The camera view is
+judged apart (:func:`wrong_view`): outside the spec's view the count goes on and
+only the faults that need that view are withheld.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection
 from typing import Literal
 
 import numpy as np
@@ -21,7 +22,7 @@ from formcheck.engine.results import ACTIVE_STATES, StateSpan
 from formcheck.landmarks import BODY_CORE, INDEX
 from formcheck.types import PoseFrame
 
-FrameJudgement = Literal["no_person", "not_visible", "wrong_view", "ok"]
+FrameJudgement = Literal["no_person", "not_visible", "ok"]
 WARNING_MIN_SHARE = 0.05  # a data-quality problem is reported from this share of frames
 
 _CORE = [INDEX[name] for name in BODY_CORE]
@@ -44,25 +45,21 @@ def view_width_ratio(pose: PoseFrame) -> float:
     return (shoulders + hips) / (2.0 * torso) if torso > 0 else math.nan
 
 
-def judge_frame(
-    pose: PoseFrame,
-    required: Collection[int],
-    view: str,
-    visibility_min: float,
-    side_view_max_width: float,
-) -> FrameJudgement:
-    """Judge one frame on its own: is the person there, in frame and seen from the right view?"""
+def judge_frame(pose: PoseFrame, key_measured: bool) -> FrameJudgement:
+    """Judge one frame on its own: is the person there, and are the signals the
+    count or the hold reads measured (``key_measured``)?"""
     if not pose.detected or np.all(np.isnan(pose.image_xyz[_CORE, :2])):
         return "no_person"
-    ids = list(required)
-    xy = pose.image_xyz[ids, :2]
-    inside = np.all((xy >= 0.0) & (xy <= 1.0), axis=1)
-    if not np.all(inside & (pose.visibility[ids] >= visibility_min)):
-        return "not_visible"
+    return "ok" if key_measured else "not_visible"
+
+
+def wrong_view(pose: PoseFrame, view: str, side_view_max_width: float) -> bool:
+    """True when the camera sees the person from another view than ``view``
+    (``"side"`` or ``"front"``); False when it cannot tell."""
+    if not pose.detected:
+        return False
     ratio = view_width_ratio(pose)
-    if not math.isnan(ratio) and (ratio <= side_view_max_width) != (view == "side"):
-        return "wrong_view"
-    return "ok"
+    return not math.isnan(ratio) and (ratio <= side_view_max_width) != (view == "side")
 
 
 class SessionStates:
@@ -70,13 +67,10 @@ class SessionStates:
 
     Args:
         leave_after_s: a frame problem must last this long to leave an active state.
-        view_matters: a wrong camera view is a frame problem; False counts it in
-            the warnings only.
     """
 
-    def __init__(self, leave_after_s: float, view_matters: bool) -> None:
+    def __init__(self, leave_after_s: float) -> None:
         self._leave_after_s = leave_after_s
-        self._view_matters = view_matters
         self.state: str | None = None
         self._since_s = math.nan
         self._problem_since_s = math.nan
@@ -94,7 +88,7 @@ class SessionStates:
         """
         self.judgements[judgement] += 1
         self._last_s = t_s
-        if judgement == "ok" or (judgement == "wrong_view" and not self._view_matters):
+        if judgement == "ok":
             self._problem_since_s = math.nan
             wanted = active_state
         else:
@@ -123,19 +117,14 @@ class SessionStates:
             return []
         return [*self._spans, StateSpan(self.state, self._since_s, self._last_s)]
 
-    def warnings(self, view: str) -> list[str]:
+    def warnings(self) -> list[str]:
         """Data-quality warnings from the frame judgements (``WARNING_MIN_SHARE`` or more)."""
         total = sum(self.judgements.values())
         if total == 0:
             return ["no frames were analysed"]
         messages = {
             "no_person": "no person detected in {:.0%} of frames",
-            "not_visible": "person not fully visible in {:.0%} of frames",
-            "wrong_view": (
-                "camera is not side-on in {:.0%} of frames"
-                if view == "side"
-                else "camera is not facing the person in {:.0%} of frames"
-            ),
+            "not_visible": "what the count or the hold reads was not seen in {:.0%} of frames",
         }
         out = []
         for key, text in messages.items():

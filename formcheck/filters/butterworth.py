@@ -8,6 +8,8 @@ hold start later by its group delay.
 from __future__ import annotations
 
 import functools
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -129,16 +131,29 @@ def smooth_series(t_s: np.ndarray, x: np.ndarray, config: ButterworthConfig) -> 
 
 
 def smooth_offline(
-    poses: list[PoseFrame], config: ButterworthConfig | None = None, *, visibility_min: float
+    poses: list[PoseFrame],
+    config: ButterworthConfig | None = None,
+    cuts: Sequence[int] = (),
+    *,
+    visibility_min: float,
 ) -> list[PoseFrame]:
     """Smooth a whole recording of PoseFrames; returns new PoseFrames.
 
     Frames are assumed in time order. Landmarks less visible than ``visibility_min``
     (the spec's ``session.visibility_min``) are gated: NaN before filtering, so they
     never pull the estimate towards a guess. Image and world coordinates are
-    smoothed independently; visibility is kept as measured.
+    smoothed independently; visibility is kept as measured. ``cuts`` are positions
+    where a new shot starts (:func:`formcheck.cuts.find_cuts`): each shot is
+    smoothed on its own, so no jump is smeared across a cut.
     """
     config = config or ButterworthConfig()
+    if cuts:
+        bounds = [0, *cuts, len(poses)]
+        return [
+            p
+            for a, b in itertools.pairwise(bounds)
+            for p in smooth_offline(poses[a:b], config, visibility_min=visibility_min)
+        ]
     if not poses:
         return []
     t_s = np.array([p.t_s for p in poses])

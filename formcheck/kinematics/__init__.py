@@ -24,6 +24,7 @@ vertical, which does not mirror, or a direction taken from the body itself.
 """
 
 from formcheck.kinematics.angles import (
+    body_size,
     facing_direction,
     forward_offset,
     joint_angle,
@@ -35,6 +36,7 @@ from formcheck.kinematics.angles import (
 )
 
 __all__ = [
+    "body_size",
     "facing_direction",
     "forward_offset",
     "joint_angle",

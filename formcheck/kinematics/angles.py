@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from formcheck.landmarks import INDEX
+from formcheck.landmarks import INDEX, LIMB_JOINTS
 
 _DEG = 180.0 / np.pi
 
@@ -115,6 +115,22 @@ def facing_direction(image_xyz: np.ndarray) -> np.ndarray:
     pts = np.asarray(image_xyz, dtype=np.float64)
     ears = 0.5 * (pts[..., INDEX["left_ear"], 0] + pts[..., INDEX["right_ear"], 0])
     return np.sign(pts[..., INDEX["nose"], 0] - ears)
+
+
+_LIMBS = np.array([INDEX[name] for name in LIMB_JOINTS])
+
+
+def body_size(xy: np.ndarray) -> float:
+    """Diagonal of the box around the shoulders, elbows, wrists, hips, knees and
+    ankles of a (33, 2) pose: a size of the whole body that a camera facing the person
+    foreshortens far less than the torso. NaN when a limb landmark is NaN.
+
+    >>> xy = np.zeros((33, 2)); xy[INDEX["right_ankle"]] = (3.0, 4.0)
+    >>> body_size(xy)
+    5.0
+    """
+    limbs = np.asarray(xy, dtype=np.float64)[_LIMBS]
+    return float(np.hypot(*(limbs.max(axis=0) - limbs.min(axis=0))))
 
 
 _SIDE_LANDMARKS = ("shoulder", "elbow", "hip", "knee", "ankle")

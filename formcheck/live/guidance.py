@@ -86,7 +86,7 @@ class PlacementJudge:
     def __init__(self, spec: ExerciseSpec, too_far_size: float = TOO_FAR_SIZE) -> None:
         self.spec = spec
         self.too_far_size = too_far_size
-        evaluator = SignalEvaluator(spec, spec.session.visibility_min)
+        evaluator = SignalEvaluator(spec)
         self._needed = sorted(evaluator.required_landmarks(SIDES) | set(_SIZE_POINTS))
 
     def judge(self, pose: PoseFrame) -> Placement:

@@ -22,7 +22,8 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from formcheck.engine import Event
+from formcheck.cuts import CutDetector, grey_thumbnail
+from formcheck.engine import EngineStatus, Event
 from formcheck.errors import OutputError
 from formcheck.filters import OneEuroConfig, StreamingSmoother
 from formcheck.live.capture import Captured, Clock, LatestFrameReader
@@ -32,7 +33,7 @@ from formcheck.live.report import set_report
 from formcheck.live.speech import SilentSpeaker, Speaker
 from formcheck.live.stats import CaptureCounts, LatencyHistogram, SignalHistory
 from formcheck.pose import PoseEstimator
-from formcheck.render.hud import overlay_state
+from formcheck.render.hud import overlay_state, too_few_frames_text
 from formcheck.render.overlay import OverlayState, SkeletonAnnotator, annotate
 from formcheck.render.video import VideoWriter
 from formcheck.report import FrameTally, LiveSet, Report, ReportBundle, ReportContext, write_outputs
@@ -194,11 +195,13 @@ class LiveLoop:
         self._last_dt_s = 0.0
         self._last_shown_at = float("nan")
         self._fps = 0.0
+        self._too_few_frames = False
         self._latency = LatencyHistogram()
         self._inference = LatencyHistogram()
         self._recorder = _SetRecorder(self.counts())
         self._recorded_set = runner.set_id
         self._judges: dict[str, PlacementJudge] = {}
+        self._cuts = CutDetector()
         self.sets: list[SavedSet] = []
 
     # ------------------------------------------------------------------ state
@@ -286,6 +289,10 @@ class LiveLoop:
             self._first_t_s = t_s
         self._processed += 1
         self._last_t_s = t_s
+        cut_s = self._cuts.update(pose, grey_thumbnail(frame.image))
+        if cut_s is not None:  # a new shot (a file played live), or the person re-found elsewhere
+            self.smoother.reset()
+            self.runner.engine.cut(cut_s)
         smoothed = self.smoother(pose)
         placement = self._judge().judge(pose)
         recorder = self._recorder if self.runner.phase == "exercise" else None
@@ -298,6 +305,7 @@ class LiveLoop:
         if recorder is not None:
             recorder.history.add(t_s, self.runner.engine.status.signals)
         self._feedback(step.events, placement)
+        self._tell_frame_rate(self.runner.engine.status)
         self._apply(step)
         image = None
         if self._present is not None or self._video is not None:
@@ -309,6 +317,14 @@ class LiveLoop:
         latency_s = self._show(image, item)
         if recorder is not None and recorder is self._recorder:
             recorder.latency.add(latency_s)
+
+    def _tell_frame_rate(self, status: EngineStatus) -> None:
+        """Say in the terminal when frames start coming too slowly to judge form
+        (the screen says it on every such frame, the set report at its end)."""
+        slow = status.too_few_frames
+        if slow and not self._too_few_frames:
+            self._say(too_few_frames_text(status))
+        self._too_few_frames = slow
 
     def _show(self, image: np.ndarray | None, item: Captured) -> float:
         key = self._present(image) if self._present is not None and image is not None else None

@@ -45,21 +45,35 @@ def _angle_labels(spec: ExerciseSpec, status: EngineStatus) -> tuple[AngleLabel,
     return tuple(labels)
 
 
+def too_few_frames_text(status: EngineStatus) -> str:
+    """What the screen says while frames come too slowly to judge form ("" otherwise)."""
+    if not status.too_few_frames:
+        return ""
+    return (
+        f"Too few frames to judge form ({status.analysed_fps:.1f}/s, "
+        f"needs {status.needed_fps:.0f}/s): counting only"
+    )
+
+
 def overlay_state(spec: ExerciseSpec, status: EngineStatus, footer: str = "") -> OverlayState:
-    """The HUD content for one frame."""
+    """The HUD content for one frame: reps, or cycles for a spec that only counts,
+    per side only where the spec tracks each side; holds show their timer."""
     counters: list[str] = []
     if spec.reps is not None:
-        counters.append(f"Reps {status.reps_total}{_target_text(spec)}")
+        noun = "Cycles" if spec.kind == "cycles" else "Reps"
+        counters.append(f"{noun} {status.reps_total}{_target_text(spec)}")
         if status.reps_left is not None:
             counters.append(f"Left {status.reps_left}   Right {status.reps_right}")
+    slow = too_few_frames_text(status)
     return OverlayState(
         title=spec.title,
         state=STATE_TEXT.get(status.state, status.state.replace("_", " ").capitalize()),
         counters=tuple(counters),
         hold_s=status.hold_s,
         hold_target_s=status.hold_target_s,
-        cue=status.cue or "",
-        cue_is_fault=bool(status.cue),
+        hold_label=spec.reps.peak_name.capitalize() if spec.reps else "Hold",
+        cue=status.cue or slow,
+        cue_is_fault=bool(status.cue or slow),
         angles=_angle_labels(spec, status),
         footer=footer,
     )

@@ -34,6 +34,7 @@ class OverlayState:
         state: session state line ("Exercising", "Step back into view"...).
         counters: lines such as "Reps 5 / 8-12" or "Left 3  Right 2".
         hold_s / hold_target_s: current hold time against its target (None: no hold).
+        hold_label: what is held ("Hold", or the rep's working position, "Top").
         cue: the one current coaching cue, or "".
         cue_is_fault: draw the cue as a correction (amber) rather than praise.
         angles: labels to draw at joints.
@@ -45,6 +46,7 @@ class OverlayState:
     counters: tuple[str, ...] = ()
     hold_s: float | None = None
     hold_target_s: float | None = None
+    hold_label: str = "Hold"
     cue: str = ""
     cue_is_fault: bool = False
     angles: tuple[AngleLabel, ...] = field(default_factory=tuple)
@@ -157,7 +159,7 @@ class HudAnnotator:
             )
             _text(
                 image,
-                f"Hold {held:4.1f} / {state.hold_target_s:.0f} s",
+                f"{state.hold_label} {held:4.1f} / {state.hold_target_s:.0f} s",
                 (x + 4, y - 4),
                 0.5 * scale,
                 (255, 255, 255),

@@ -24,7 +24,6 @@ from formcheck.report.plots import Span, Threshold, line_plot_svg
 from formcheck.report.result import DISCLAIMER, Report
 from formcheck.report.text import (
     fault_title,
-    reps_text,
     span_text,
     targets_text,
     verdict_text,
@@ -265,16 +264,20 @@ def render_report_html(bundle: ReportBundle) -> str:
         f'<a href="{href(link)}">{_LINK_LABELS.get(kind, escape(kind))}</a>'
         for kind, link in context.links.items()
     ]
-    headline = [reps_text(report)]
-    headline += [
+    session = report.session
+    # A hold exercise's headline is its longest hold already.
+    longest_holds = [
         f"Longest hold{f' {h.side}' if spec.per_side else ''}: {h.duration_s:.1f} s"
         for h in _best_holds(report)
+        if session.headline.kind != "hold"
     ]
     parts = [
         f"<h1>{escape(spec.title)} <small class=meta>({escape(spec.id)})</small></h1>",
         f'<p class="meta">{"<br>".join(meta)}</p>',
         f"<p>{' · '.join(links)}</p>" if links else "",
-        "".join(f"<p><b>{escape(line)}</b></p>" for line in headline if line),
+        f"<p><b>{escape(session.headline.text)}.</b></p>",
+        "".join(f"<p><b>{escape(line)}</b></p>" for line in longest_holds),
+        "".join(f'<p class="meta">{escape(note)}</p>' for note in session.dosage.notes),
         _target(report),
     ]
     if report.warnings:

@@ -1,9 +1,10 @@
 """Data-quality warnings: the one place a report's ``warnings`` come from.
 
-The engine judges every frame against the spec (nobody there, not fully visible at
-the spec's ``visibility_min``, the wrong camera view) and says which rules it could
-not check; those findings are its ``SessionResult.warnings``. What the engine does
-not see, the input's statistics add: several people in view.
+The engine judges every frame against the spec (nobody there, what the count or the
+hold reads not measured at the spec's ``visibility_min``, the wrong camera view) and
+says which rules it could not check; those findings are its
+``SessionResult.warnings``. What the engine does not see, the input's statistics add:
+several people in view.
 """
 
 from __future__ import annotations

@@ -43,16 +43,12 @@ def verdict_text(met: bool | None) -> str:
     return {True: "met", False: "not met", None: "not measurable"}[met]
 
 
-def reps_text(report: Report) -> str | None:
-    """``"Reps: 9 (left 5, right 4), 8 with good form"``; None for an exercise
-    without reps that counted none."""
+def headline_lines(report: Report) -> list[str]:
+    """The engine's headline, fitted to the exercise ("Reps: 5, good form on all 5",
+    "Hold: 6.5 s of 30 s", "Cycles: 3 (form not assessed)"), then the dosage in
+    words (dosage is not form: "top held 0.9 s of the 2 s target ...")."""
     session = report.session
-    if report.spec.reps is None and not session.reps_total:
-        return None
-    sides = ""
-    if session.reps_left is not None:
-        sides = f" (left {session.reps_left}, right {session.reps_right})"
-    return f"Reps: {session.reps_total}{sides}, {report.reps_good} with good form"
+    return [session.headline.text, *(f"Dosage: {note}" for note in session.dosage.notes)]
 
 
 def fault_groups(faults: tuple[FaultSpan, ...]) -> dict[str, list[FaultSpan]]:
@@ -69,8 +65,9 @@ def fault_title(fault_id: str) -> str:
 
 
 def summary_lines(report: Report) -> list[str]:
-    """What the analysis found: the recording, reps against the target, holds,
-    faults with their cue, cues given and data-quality warnings."""
+    """What the analysis found: the recording, the headline and dosage, holds, where
+    the video was cut, the target, faults with their cue, cues given and data-quality
+    warnings."""
     spec, session, stats = report.spec, report.session, report.stats
     if report.live is not None:
         live = report.live
@@ -81,15 +78,15 @@ def summary_lines(report: Report) -> list[str]:
             f"{spec.title} ({spec.id}) — {Path(report.source.path).name}: "
             f"{stats.duration_s:.1f} s, {stats.frames} frames"
         ]
-    reps = reps_text(report)
-    if reps is not None:
-        lines.append(reps)
+    lines += headline_lines(report)
     for hold in session.holds:
         side = f" {hold.side}" if spec.per_side else ""
         target = f" of {hold.target_s:g} s" if hold.target_s else ""
         lines.append(
             f"Hold{side}: {hold.duration_s:.1f} s{target} ({span_text(hold.start_s, hold.end_s)})"
         )
+    if session.cuts:
+        lines.append("Video cut at " + ", ".join(f"{t:.1f} s" for t in session.cuts))
     wanted = targets_text(session.targets)
     if wanted:
         lines.append(f"Target: {wanted} — {verdict_text(session.targets.met)}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Literal, Union
 
@@ -100,6 +100,19 @@ class ForwardOffset:
 
 
 @dataclass(frozen=True)
+class Change:
+    """How far signal ``of`` has moved from the person's own neutral: its value now
+    minus its mean over the last ``session.baseline_s`` at rest before the current
+    rep left rest (``since = "rep_start"``). Between reps it reads the change from
+    the recent rest. For handouts that ask to keep a posture ("keep your back
+    level"), not to reach an absolute one that normal bodies may not sit in."""
+
+    type: Literal["change"]
+    of: str
+    since: Literal["rep_start"] = "rep_start"
+
+
+@dataclass(frozen=True)
 class Extremum:
     """The smallest (``min``) or largest (``max``) of other signals of the spec."""
 
@@ -115,6 +128,7 @@ Signal = Union[  # noqa: UP007 (the parser reads the members of this union)
     NormalisedDistance,
     ForwardOffset,
     Extremum,
+    Change,
 ]
 LandmarkSignal = Union[  # noqa: UP007
     JointAngle, SegmentElevation, SegmentInclination, LineOffset, NormalisedDistance, ForwardOffset
@@ -137,10 +151,18 @@ class Condition:
 
 @dataclass(frozen=True)
 class Camera:
-    """The view the exercise needs and how to place the camera (shown to the patient)."""
+    """The view the exercise needs and how to place the camera (shown to the patient).
+
+    ``other_view`` measures some signals differently when the camera sees the person
+    from the other view (front-on for a side-view spec): same meaning and
+    thresholds, another measurement (a knee angle in 3D where the image plane
+    flattens it). Declared here, the count and the hold use it there; faults
+    whose signals are then view-independent are judged there too.
+    """
 
     view: Literal["side", "front"]
     placement: str
+    other_view: dict[str, Signal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -167,7 +189,8 @@ class RepRule:
     ``peak`` says which end of the signal is the working position (``"low"``: a
     squat's bottom; ``"high"``: a bridge's top). A rep leaves ``rest``, reaches the
     peak band by crossing ``enter``, leaves it again by crossing ``exit`` and ends
-    back past ``rest``.
+    back past ``rest``. ``peak_name`` names the working position in reports
+    ("top held 0.9 s of the 2 s target").
     """
 
     signal: str
@@ -178,8 +201,9 @@ class RepRule:
     min_rom: float
     min_peak_s: float = 0.0
     peak_hold_s: float = 0.0
-    min_rep_s: float = 0.5
+    min_rep_s: float = 0.4
     max_rep_s: float = 20.0
+    peak_name: str = "working position"
 
 
 @dataclass(frozen=True)
@@ -223,6 +247,9 @@ class SessionRule:
 
     Attributes:
         visibility_min: landmarks below this visibility are treated as unseen (NaN).
+        edge_margin: landmarks up to this far past the picture's edge (a fraction
+            of its width or height) are still measured; further out they are unseen
+            (measured: ``benchmarks/results/edge_tolerance.md``).
         gap_grace_s: unseen stretches shorter than this keep a rep or fault going.
         leave_after_s: how long a person must be missing or out of position before
             the session leaves the exercising state.
@@ -231,15 +258,22 @@ class SessionRule:
         side_view_max_width: (shoulder + hip width) / (2 × torso length) at most this
             for a side view; more for a front view.
         cue_display_s: a cue is shown this long; no other cue meanwhile.
+        baseline_s: a ``change`` signal's neutral is the mean over this long at rest.
+        judge_frames: a timed check (a fault's ``min_duration_s``, a rep's
+            ``min_rep_s``) must span at least this many analysed frames; at a lower
+            analysed frame rate the checks it cannot support are withheld.
     """
 
     visibility_min: float = VISIBILITY_MIN
+    edge_margin: float = 0.05
     gap_grace_s: float = 1.0
     leave_after_s: float = 0.5
     rest_after_s: float = 5.0
     side_switch_s: float = 1.0
     side_view_max_width: float = 0.4
     cue_display_s: float = 3.0
+    baseline_s: float = 0.5
+    judge_frames: int = 3
 
 
 @dataclass(frozen=True)
@@ -292,6 +326,9 @@ def landmark_fields(signal: LandmarkSignal) -> dict[str, tuple[str, ...]]:
 def signal_range(spec: ExerciseSpec, name: str) -> tuple[float, float]:
     """The values signal ``name`` can take (thresholds outside it can never trigger)."""
     signal = spec.signals[name]
+    if isinstance(signal, Change):
+        low, high = signal_range(spec, signal.of)
+        return low - high, high - low
     if isinstance(signal, Extremum):
         ranges = [signal_range(spec, member) for member in signal.of]
         return min(r[0] for r in ranges), max(r[1] for r in ranges)
@@ -306,11 +343,30 @@ def signal_range(spec: ExerciseSpec, name: str) -> tuple[float, float]:
     return (float("-inf"), float("inf"))
 
 
-def _check_signals(spec: ExerciseSpec) -> None:
+def other_view_spec(spec: ExerciseSpec) -> ExerciseSpec:
+    """``spec`` with its signals measured as ``camera.other_view`` says (the same
+    spec when it declares none)."""
+    if not spec.camera.other_view:
+        return spec
+    return replace(spec, signals={**spec.signals, **spec.camera.other_view})
+
+
+def _check_other_view(spec: ExerciseSpec) -> None:
+    for name, signal in spec.camera.other_view.items():
+        path = join("camera.other_view", name)
+        original = spec.signals.get(name)
+        if original is None:
+            raise Invalid(path, f"unknown signal {name!r} (it replaces one of [signals])")
+        if isinstance(signal, (Extremum, Change)) or type(signal) is not type(original):
+            raise Invalid(path, f"must be a landmark signal of the same type ({original.type!r})")
+    _check_signals(other_view_spec(spec), "camera.other_view")
+
+
+def _check_signals(spec: ExerciseSpec, where: str = "signals") -> None:
     if not spec.signals:
         raise Invalid("signals", "at least one signal is required")
     for name, signal in spec.signals.items():
-        path = join("signals", name)
+        path = join(where, name)
         if not _ID.match(name):
             raise Invalid(path, "signal names are lower_snake_case")
         if isinstance(signal, Extremum):
@@ -319,8 +375,16 @@ def _check_signals(spec: ExerciseSpec) -> None:
             for i, member in enumerate(signal.of):
                 if member not in spec.signals:
                     raise Invalid(join(join(path, "of"), i), f"unknown signal {member!r}")
-                if isinstance(spec.signals[member], Extremum):
-                    raise Invalid(join(join(path, "of"), i), "cannot refer to another min/max")
+                if isinstance(spec.signals[member], (Extremum, Change)):
+                    raise Invalid(join(join(path, "of"), i), "cannot refer to a min/max or change")
+            continue
+        if isinstance(signal, Change):
+            if signal.of not in spec.signals:
+                raise Invalid(join(path, "of"), f"unknown signal {signal.of!r}")
+            if isinstance(spec.signals[signal.of], Change):
+                raise Invalid(join(path, "of"), "cannot refer to another change")
+            if spec.kind not in REP_KINDS:
+                raise Invalid(join(path, "since"), f"kind {spec.kind!r} has no reps")
             continue
         for key, names in landmark_fields(signal).items():
             for i, landmark in enumerate(names):
@@ -371,6 +435,8 @@ def _check_reps(spec: ExerciseSpec) -> None:
         raise Invalid("reps", f"missing section (kind {spec.kind!r} counts reps)")
     if rule.signal not in spec.signals:
         raise Invalid("reps.signal", f"unknown signal {rule.signal!r}")
+    if isinstance(spec.signals[rule.signal], Change):
+        raise Invalid("reps.signal", "a change signal cannot count reps (it is measured from one)")
     low, high = signal_range(spec, rule.signal)
     for key in ("enter", "exit", "rest"):
         value = getattr(rule, key)
@@ -474,7 +540,7 @@ def check_spec(spec: ExerciseSpec) -> None:
 
     passes(_check_texts)
     if passes(_check_signals):
-        passes(_check_reps, _check_hold, _check_faults)
+        passes(_check_other_view, _check_reps, _check_hold, _check_faults)
     passes(_check_targets)
     if found:
         raise Invalid.of(found)

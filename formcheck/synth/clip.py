@@ -253,7 +253,7 @@ def _truth(
     holds = find_holds(clip.exercise, sig, clip.t_s)
     counted = counted_reps(clip.exercise, sig, clip.t_s, script.reps)
     spec = load_spec(clip.exercise)
-    faults = find_faults(spec, sig, clip.t_s, script.reps, counted, script.active)
+    faults = find_faults(spec, sig, clip.t_s, script.reps, script.active)
     angles: dict[str, list[float | None]] = {"t_s": rounded(clip.t_s, 6)}
     angles |= {name: rounded(v) for name, v in joint_angles(px).items()}
     return {

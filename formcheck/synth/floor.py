@@ -246,7 +246,7 @@ def bird_dog(req: Request) -> Script:
     """Bird dog alternating sides (a rep's side is the reaching arm; the opposite leg
     reaches back), each extension held ~2.5 s. Faults: ``arm_below_horizontal``
     (arm at ~-42°), ``leg_below_horizontal`` (leg at ~-36° with a bent knee:
-    a straight leg cannot go lower without the foot touching the floor), ``hip_drop``
+    a straight leg cannot go lower without the foot touching the floor), ``trunk_tilt``
     (trunk elevation ~21°)."""
     rng, body = req.rng, req.body
     tau0 = 8.0
@@ -265,7 +265,7 @@ def bird_dog(req: Request) -> Script:
         )
         pause_between(tl, rng, i + 1, req.reps)
     tl.wait(1.0)
-    drop = req.fault == "hip_drop"
+    drop = req.fault == "trunk_tilt"
 
     def posture(c: dict[str, float]) -> Pose:
         t = c["t_s"]

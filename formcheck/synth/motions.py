@@ -48,7 +48,7 @@ MOTIONS: dict[str, Motion] = {
     "bridge": Motion(floor.bridge, ("backbend", "incomplete_lift", "short_hold"), "reps", reps=5),
     "bird_dog": Motion(
         floor.bird_dog,
-        ("arm_below_horizontal", "leg_below_horizontal", "hip_drop"),
+        ("arm_below_horizontal", "leg_below_horizontal", "trunk_tilt"),
         "reps",
         reps=6,
     ),

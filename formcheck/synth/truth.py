@@ -21,8 +21,10 @@ Rules (documented once, here):
   out of position is never a fault. A frame fault must persist
   as the spec's rule requires (its ``min_duration_s``; runs closer than its
   ``clear_s`` merge), read from the loaded spec, so a blip the engine rightly
-  ignores is not a true fault. Hold-time rep faults (``short_hold``) apply the
-  spec's rule to each counted rep's time in its top band.
+  ignores is not a true fault. Faults on a change from the person's own neutral
+  (``REP_CHANGE_FAULTS``) measure the change from the signal's value at the
+  start of each scripted attempt. A short hold at the top is dosage, not a fault:
+  it shows in ``holds`` (every top hold of a rep exercise is kept).
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.engine.signals import all_of
 from formcheck.kinematics import (
     forward_offset,
     joint_angle,
@@ -164,8 +165,9 @@ HoldRule = Callable[[Signals], list[tuple[str | None, np.ndarray]]]
 
 HOLD_RULES: dict[str, HoldRule] = {
     "wall_squat": lambda s: [(None, (s["knee"] >= 75) & (s["knee"] <= 105))],
+    # In a plank, straight or not (its faults say how straight): see exercise_specs/plank.toml.
     "plank": lambda s: [
-        (None, (s["body_line"] >= -0.05) & (s["body_line"] <= 0.06) & (s["body_elevation"] < 30))
+        (None, (s["body_line"] >= -0.16) & (s["body_line"] <= 0.25) & (s["body_elevation"] < 30))
     ],
     "side_plank": lambda s: [(None, np.abs(s["body_line"]) <= 0.06)],
     "bridge": lambda s: [(None, hysteresis(s["hip"], 160.0, 150.0))],
@@ -205,7 +207,7 @@ FRAME_FAULTS: dict[tuple[str, str], FrameRule] = {
     ("wall_squat", "too_shallow"): lambda s: (s["knee"] > 105) & (s["knee"] < 150),
     ("wall_squat", "knees_past_toes"): lambda s: s["knee_forward"] > 0.08,
     ("wall_squat", "back_off_wall"): lambda s: s["trunk_inclination"] > 15,
-    ("bridge", "backbend"): lambda s: s["bridge_line"] > 0.06,
+    ("bridge", "backbend"): lambda s: s["bridge_line"] > 0.09,
     ("bird_dog", "arm_below_horizontal"): lambda s: np.any(
         [
             (s[f"{a}_arm_elevation"] < -25) & (s[f"{_other(a)}_leg_elevation"] > -15)
@@ -220,8 +222,14 @@ FRAME_FAULTS: dict[tuple[str, str], FrameRule] = {
         ],
         axis=0,
     ),
-    ("bird_dog", "hip_drop"): lambda s: np.abs(s["trunk_elevation"]) > 12,
     ("hip_hinge", "knees_bent_too_much"): lambda s: s["knee"] < 130,
+}
+
+
+# Faults on how far a signal moved from its value at the start of the rep: (exercise,
+# fault) -> (signal, largest change that is not a fault).
+REP_CHANGE_FAULTS: dict[tuple[str, str], tuple[str, float]] = {
+    ("bird_dog", "trunk_tilt"): ("trunk_elevation", 12.0),
 }
 
 
@@ -286,42 +294,20 @@ def counted_reps(exercise: str, sig: Signals, t_s: np.ndarray, reps: list[Rep]) 
     return [r for r in reps if np.any(masks[r.side][_rep_mask(t_s, r)])]
 
 
-def _hold_faults(
-    spec: ExerciseSpec, sig: Signals, t_s: np.ndarray, counted: list[Rep]
-) -> list[tuple[str, float, float]]:
-    """Rep-scope faults on the time each counted rep spends in its peak band."""
-    masks = _peak_masks(spec.id, sig)
-    if masks is None or spec.reps is None:
-        return []
-    rules = [
-        rule
-        for rule in spec.faults
-        if rule.scope in ("rep", "attempt")
-        and all(c.metric in ("hold_s", "hold_shortfall_s") for c in rule.when)
-    ]
-    found = []
-    for r in counted:
-        held = sum(b - a for a, b in intervals(masks[r.side] & _rep_mask(t_s, r), t_s))
-        metrics = {"hold_s": held, "hold_shortfall_s": max(0.0, spec.reps.peak_hold_s - held)}
-        found += [(rule.id, r.start_s, r.end_s) for rule in rules if all_of(rule.when, metrics)]
-    return found
-
-
 def find_faults(
     spec: ExerciseSpec,
     sig: Signals,
     t_s: np.ndarray,
     reps: list[Rep],
-    counted: list[Rep],
     active: list[tuple[float, float]],
 ) -> list[dict[str, Any]]:
     """Every fault of ``spec``'s exercise present in the true geometry (any injected or not).
 
     Args:
-        spec: the loaded exercise spec (fault persistence and hold rules).
+        spec: the loaded exercise spec (fault persistence).
         sig: the exercise's true signals.
         t_s: frame times.
-        reps: every scripted attempt; ``counted``: those that are reps.
+        reps: every scripted attempt.
         active: the script's active windows.
     """
     exercise = spec.id
@@ -338,11 +324,21 @@ def find_faults(
             found += [(fault, a, b) for a, b in intervals(mask, t_s)]
     for r in reps:
         m = _rep_mask(t_s, r)
-        if exercise == "squat" and 100 < np.min(sig["knee"][m]) < 120:
+        if exercise == "squat" and 110 < np.min(sig["knee"][m]) < 130:
             found.append(("shallow", r.start_s, r.end_s))
         if exercise == "bridge" and 140 < np.max(sig["hip"][m]) < 160:
             found.append(("incomplete_lift", r.start_s, r.end_s))
-    found += _hold_faults(spec, sig, t_s, counted)
+    for (name, fault), (signal, limit) in REP_CHANGE_FAULTS.items():
+        if name != exercise:
+            continue
+        rule = rules[fault]
+        moved = np.zeros(len(t_s), dtype=bool)
+        for r in reps:
+            m = _rep_mask(t_s, r)
+            start = sig[signal][np.flatnonzero(m)[0]]
+            moved |= m & (np.abs(sig[signal] - start) > limit)
+        mask = persistent(moved, t_s, rule.min_duration_s, rule.clear_s)
+        found += [(fault, a, b) for a, b in intervals(mask, t_s)]
     return [{"id": f, "start_s": a, "end_s": b} for f, a, b in sorted(found, key=lambda x: x[1])]
 
 
