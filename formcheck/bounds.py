@@ -176,6 +176,7 @@ SPEC_FIELDS: dict[str, Bound] = {
     "ExerciseSpec.signals": Bound(chars=64, items=32, why="signals computed per frame"),
     "ExerciseSpec.faults": Bound(items=32, why="rules checked per frame"),
     "Camera.placement": CUE_TEXT,
+    "Camera.other_view": Bound(items=16, why="signals measured another way in the other view"),
     "Targets.source": Bound(chars=1000, why="where the numbers come from"),
     "Targets.reps": Bound(low=1, high=1000, why="reps per set"),
     "Targets.hold_s": Bound(low=0, low_open=True, high=3600, unit=_SECONDS, why="one hold"),
@@ -185,6 +186,7 @@ SPEC_FIELDS: dict[str, Bound] = {
     "RepRule.enter": _THRESHOLD,
     "RepRule.exit": _THRESHOLD,
     "RepRule.rest": _THRESHOLD,
+    "RepRule.peak_name": SHORT_TEXT,
     "RepRule.min_rom": Bound(low=0, low_open=True, high=1000, why="travel of one rep"),
     "RepRule.min_peak_s": _DURATION,
     "RepRule.peak_hold_s": _DURATION,
@@ -222,6 +224,7 @@ SPEC_FIELDS: dict[str, Bound] = {
     "ForwardOffset.origin": NAME,
     "ForwardOffset.direction": NAME,
     "ForwardOffset.reference": NAME,
+    "Change.of": NAME,
     "Extremum.of": Bound(chars=64, items=16, why="signals compared"),
     # program files (formcheck.specs.program)
     "ProgramEntry.id": NAME,
