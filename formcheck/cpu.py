@@ -35,6 +35,11 @@ IDLE_TOLERANCE_CORES = 0.25
 # 10 ms ticks: 0.1 s on 2 cores is 20 ticks).
 MIN_WINDOW_S = 0.1
 
+# The helpers' own thread pools: FFmpeg decodes on formcheck's reader thread, beside
+# inference, and OpenCV resizes thumbnails and draws overlays. A pool of their own on
+# every core would compete with the pose model for the same cores on a busy machine.
+DECODER_THREADS = 1
+OPENCV_THREADS = 1
 _PROC_STAT = Path("/proc/stat")
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 _TICK_S = 1.0 / (os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100)
@@ -242,3 +247,11 @@ class SlowdownWatch:
         """Forget everything (the thread count changed: a new reference applies)."""
         self._recent.clear()
         self.reference_s = math.inf
+
+
+def limit_helper_threads() -> None:
+    """Keep OpenCV's thread pool to :data:`OPENCV_THREADS` for this process (its
+    default is one thread per core, idle or not)."""
+    import cv2
+
+    cv2.setNumThreads(OPENCV_THREADS)

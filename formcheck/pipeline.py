@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.bounds import INPUT, READ_AHEAD_BYTES
+from formcheck.cpu import DECODER_THREADS, limit_helper_threads
 from formcheck.cuts import find_cuts, grey_thumbnail
 from formcheck.engine import Engine, EngineStatus, SessionResult
 from formcheck.errors import SourceError
@@ -129,7 +130,8 @@ def _estimate_poses(
     thumbnails: dict[int, np.ndarray] = {}
     sampler = AdaptiveSampler(spec) if options.sampling == "adaptive" else None
     refiner: PoseEstimator | None = None  # analyses skipped frames after the fact
-    with open_source(path) as source:
+    limit_helper_threads()
+    with open_source(path, decoder_threads=DECODER_THREADS) as source:
         total = source.info.frame_count
         if total is not None and total < 2:  # stated by the container: refuse before inference
             raise _too_short(path, total, 0.0)

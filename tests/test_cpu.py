@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from builders import write_video
 
 from formcheck import cpu
 from formcheck.cpu import CpuMeter, CpuSnapshot, SlowdownWatch, busy_elsewhere, threads_for
+from formcheck.pipeline import analyze
+from formcheck.sources import VideoSource
+from formcheck.types import Frame, PoseFrame
 
 
 @pytest.mark.parametrize(
@@ -171,3 +175,44 @@ def test_watch_reference_is_the_best_median_seen() -> None:
 def test_watch_rejects_bad_settings(window: int, factor: float) -> None:
     with pytest.raises(ValueError, match="need window"):
         SlowdownWatch(window, factor)
+
+
+class _NobodyEstimator:
+    """No person in any frame: enough to run the pipeline's reading loop."""
+
+    name = "nobody"
+
+    def process(self, frame: Frame) -> PoseFrame:
+        return PoseFrame.empty(frame.index, frame.t_s, frame.image.shape[1], frame.image.shape[0])
+
+    def reset(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_an_analysis_keeps_decoder_and_opencv_pools_to_their_thread_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FFmpeg's and OpenCV's own pools default to one thread per core, idle or not,
+    and would then compete with the pose model on a busy machine (issue 14)."""
+    import cv2
+
+    from formcheck.sources import factory
+
+    opened: list[int | None] = []
+    real_source = factory.VideoSource
+
+    def recording_source(path: Path, threads: int | None = None) -> VideoSource:
+        opened.append(threads)
+        return real_source(path, threads=threads)
+
+    monkeypatch.setattr(factory, "VideoSource", recording_source)
+    cv2.setNumThreads(4)
+    try:
+        analyze(write_video(tmp_path / "v.mp4", frames=12), "squat", estimator=_NobodyEstimator())
+        assert opened == [cpu.DECODER_THREADS]
+        assert cv2.getNumThreads() == cpu.OPENCV_THREADS
+    finally:
+        cv2.setNumThreads(-1)  # OpenCV's default for the rest of the suite

@@ -98,12 +98,13 @@ def write_annotated(source_path: Path, analysis: Analysis, out_path: Path | Bina
 
     from formcheck.render.hud import overlay_state
     from formcheck.render.overlay import SkeletonAnnotator, annotate
+    from formcheck.cpu import DECODER_THREADS
     from formcheck.sources import open_source
 
     spec = analysis.report.spec
     skeleton = SkeletonAnnotator(visibility_min=spec.session.visibility_min)
     by_index = {pose.index: i for i, pose in enumerate(analysis.smoothed)}
-    with open_source(source_path) as source:
+    with open_source(source_path, decoder_threads=DECODER_THREADS) as source:
         info = source.info
         fps = analysis.report.stats.fps or info.fps
         with VideoWriter(out_path, info.width, info.height, fps) as writer:

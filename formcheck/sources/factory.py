@@ -12,13 +12,17 @@ from formcheck.sources.video import VideoSource
 from formcheck.types import FALLBACK_FPS
 
 
-def open_source(spec: str | int | Path, fps: float = FALLBACK_FPS) -> FrameSource:
+def open_source(
+    spec: str | int | Path, fps: float = FALLBACK_FPS, decoder_threads: int | None = None
+) -> FrameSource:
     """Open a video file, an image folder or a webcam.
 
     Args:
         spec: a webcam index (an ``int``, or a string of digits that is not an
             existing path), a directory of images, or a video/GIF file.
         fps: frame rate for image folders, which carry no timing; ignored otherwise.
+        decoder_threads: FFmpeg decoder threads for a video file (``None``: FFmpeg's
+            choice, about one per core).
 
     Returns:
         An open :class:`FrameSource`; close it (or use ``with``) when done.
@@ -42,4 +46,4 @@ def open_source(spec: str | int | Path, fps: float = FALLBACK_FPS) -> FrameSourc
             f"{str(path)!r} is a single image: there is no movement to analyse; "
             "give a video, or a folder of images taken in sequence"
         )
-    return VideoSource(path)
+    return VideoSource(path, threads=decoder_threads)
