@@ -29,7 +29,7 @@ from formcheck.report.labels import signal_label
 from formcheck.report.plots import Span, Threshold, line_plot_svg, nice_ticks, text_width_px
 from formcheck.report.thumbnails import jpeg_thumbnail, worst_frame
 from formcheck.sources.base import SourceInfo
-from formcheck.specs import load_spec
+from formcheck.specs import list_specs, load_spec
 from formcheck.types import PoseFrame
 
 REQUIRE_ENV = "FORMCHECK_REQUIRE_SHARED"
@@ -64,10 +64,22 @@ def bridge():
             "Hip above/below the shoulder–knee line (% of shoulder–knee length)",
         ),
         ("squat", "knee", "Knee angle (°)"),
+        (
+            "bird_dog",
+            "trunk_tilt",
+            "Change in the hip–shoulder line above the horizontal since the rep's start (°)",
+        ),
     ],
 )
 def test_signal_titles_are_plain_words_with_units(exercise, signal, axis):
     assert signal_label(load_spec(exercise), signal).axis == axis
+
+
+def test_every_signal_of_every_shipped_spec_has_a_title_and_unit():
+    for spec in list_specs():
+        for name in spec.signals:
+            label = signal_label(spec, name)
+            assert label.title and label.unit in ("°", "%"), (spec.id, name)
 
 
 def test_fractions_are_shown_in_percent():

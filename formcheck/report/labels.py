@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from formcheck.report.result import is_angle_signal
 from formcheck.specs import ExerciseSpec
 from formcheck.specs.schema import (
+    Change,
     ForwardOffset,
     JointAngle,
     LineOffset,
@@ -55,6 +56,8 @@ def _title(spec: ExerciseSpec, signal: Signal) -> str:
         return f"{_line(*signal.between)} distance"
     if isinstance(signal, ForwardOffset):
         return f"{part(signal.point)} ahead of the {part(signal.origin)}"
+    if isinstance(signal, Change):
+        return f"change in the {_title(spec, spec.signals[signal.of])} since the rep's start"
     words = [_title(spec, spec.signals[name]) for name in signal.of]
     return f"{'smaller' if signal.type == 'min' else 'larger'} of {' and '.join(words)}"
 
@@ -67,7 +70,8 @@ def _reference(spec: ExerciseSpec, signal: Signal) -> str:
         return _line(*signal.reference)
     if isinstance(signal, (JointAngle, SegmentElevation, SegmentInclination)):
         return ""
-    return _reference(spec, spec.signals[signal.of[0]])
+    base = signal.of if isinstance(signal, Change) else signal.of[0]
+    return _reference(spec, spec.signals[base])
 
 
 @dataclass(frozen=True)

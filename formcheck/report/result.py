@@ -25,7 +25,13 @@ from formcheck.report.quality import data_quality_warnings
 from formcheck.safe_text import raw_name, valid_text
 from formcheck.sources.base import SourceInfo
 from formcheck.specs import ExerciseSpec
-from formcheck.specs.schema import Extremum, JointAngle, SegmentElevation, SegmentInclination
+from formcheck.specs.schema import (
+    Change,
+    Extremum,
+    JointAngle,
+    SegmentElevation,
+    SegmentInclination,
+)
 from formcheck.types import PoseFrame
 
 SCHEMA_VERSION = "1.1"
@@ -277,6 +283,8 @@ def is_angle_signal(spec: ExerciseSpec, name: str) -> bool:
     signal = spec.signals.get(name)
     if isinstance(signal, Extremum):
         return is_angle_signal(spec, signal.of[0])
+    if isinstance(signal, Change):
+        return is_angle_signal(spec, signal.of)
     return isinstance(signal, (JointAngle, SegmentElevation, SegmentInclination))
 
 
