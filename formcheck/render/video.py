@@ -96,9 +96,9 @@ def write_annotated(source_path: Path, analysis: Analysis, out_path: Path | Bina
     """
     import cv2
 
+    from formcheck.cpu import DECODER_THREADS
     from formcheck.render.hud import overlay_state
     from formcheck.render.overlay import SkeletonAnnotator, annotate
-    from formcheck.cpu import DECODER_THREADS
     from formcheck.sources import open_source
 
     spec = analysis.report.spec
