@@ -3,7 +3,7 @@
 Every case asserts the exit code, a one-line message naming the problem and no
 traceback (an exception escaping ``main`` fails the case). Cases about bounds
 run the real command in a subprocess with a timeout and a peak-memory ceiling
-(``wait4`` gives the child's own peak RSS). No case may load the pose model: bad
+(the child reports its own peak RSS, ``VmHWM``, as it exits). No case may load the pose model: bad
 input is refused before it (the ``no_pose_model`` fixture fails any case that
 tries). Fixtures are generated here; nothing comes from ``../shared``.
 """
@@ -320,16 +320,26 @@ class Finished:
 
 # The child caps its own address space before importing formcheck (a preexec_fn is not
 # safe in a process with threads, which pytest may have by then).
+# It reports its peak RSS as it exits: from /proc (VmHWM, this program's memory only),
+# because wait4's ru_maxrss keeps the high-water mark of the pytest process it was
+# forked from (Linux carries it across exec), 770 MB once MediaPipe tests have run.
 _CAPPED_FORMCHECK = (
-    "import resource, runpy, sys; "
+    "import atexit, os, resource, runpy, sys; "
     f"resource.setrlimit(resource.RLIMIT_AS, ({ADDRESS_SPACE_BYTES}, {ADDRESS_SPACE_BYTES})); "
+    "hwm = lambda: next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')); "
+    "atexit.register(lambda: open(os.environ['PEAK_RSS_FILE'], 'w').write(hwm())); "
     "sys.argv[0] = 'formcheck'; runpy.run_module('formcheck', run_name='__main__')"
 )
 
 
 def run_bounded(argv: list[str], cwd: Path, timeout_s: float) -> Finished:
     """``python -m formcheck ARGV`` with an address-space cap; killed after ``timeout_s``."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryDirectory() as peak_dir,
+    ):
+        peak_file = Path(peak_dir) / "peak_rss_kb"
         started = time.monotonic()
         process = subprocess.Popen(
             [sys.executable, "-c", _CAPPED_FORMCHECK, *argv],
@@ -337,11 +347,12 @@ def run_bounded(argv: list[str], cwd: Path, timeout_s: float) -> Finished:
             stderr=err,
             stdin=subprocess.DEVNULL,
             cwd=cwd,
+            env={**os.environ, "PEAK_RSS_FILE": str(peak_file)},
         )
         timer = threading.Timer(timeout_s, process.kill)
         timer.start()
         try:
-            _, status, usage = os.wait4(process.pid, 0)
+            _, status, _ = os.wait4(process.pid, 0)
         finally:
             timer.cancel()
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -352,8 +363,9 @@ def run_bounded(argv: list[str], cwd: Path, timeout_s: float) -> Finished:
             out.read().decode(errors="replace"),
             err.read().decode(errors="replace"),
         )
-    assert seconds < timeout_s, f"still running after {timeout_s} s: {argv}"
-    return Finished(process.returncode, text_out, text_err, seconds, usage.ru_maxrss / 1024)
+        assert seconds < timeout_s, f"still running after {timeout_s} s: {argv}"
+        peak_rss_mb = int(peak_file.read_text()) / 1024
+    return Finished(process.returncode, text_out, text_err, seconds, peak_rss_mb)
 
 
 BOUNDED: list[tuple[str, Callable[[Path], list[str]], int, str, float]] = [
