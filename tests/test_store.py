@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 import pytest
 
+from formcheck.engine.results import Dosage
 from formcheck.specs import load_spec
 from formcheck.store import (
     MIGRATIONS,
@@ -114,7 +115,19 @@ def test_round_trip_keeps_every_field(db: str) -> None:
 
 def test_holds_and_dosage_are_stored(db: str) -> None:
     report = synthetic_report(PLANK, reps=0, good=0, rom_deg=0.0, hold_s=12.5)
-    report["dosage"] = [{"id": "short_hold", "message": "Hold for 30 seconds.", "start_s": 1.0}]
+    report["dosage"] = Dosage(
+        reps_done=None,
+        reps_target=None,
+        per_side=False,
+        peak_name="working position",
+        peak_hold_target_s=None,
+        peak_holds_s=(),
+        reps_held=None,
+        hold_target_s=(30.0, 30.0),
+        best_hold_s=12.5,
+        total_hold_s=12.5,
+        notes=("longest hold 12.5 s of the 30 s target (1 hold, 12.5 s in all)",),
+    ).to_dict()
     record = record_from_report(
         report, patient="p2", source="batch", fingerprint="x", when=session_time(None, None)
     )
@@ -123,7 +136,33 @@ def test_holds_and_dosage_are_stored(db: str) -> None:
         (session,) = store.sessions("p2")
     assert session.best_hold_s == 12.5 and session.hold_target_s == (30.0, 30.0)
     assert [(f.kind, f.id, f.message) for f in session.faults] == [
-        ("dosage", "short_hold", "Hold for 30 seconds.")
+        ("dosage", "hold_below_target", "longest hold 12.5 s of 30 s")
+    ]
+
+
+def test_reps_short_of_the_prescription_and_short_top_holds_are_dosage(db: str) -> None:
+    """A bridge of 4 reps against 8-12 whose top was held 2 s on 1 rep of 4 (issue 13:
+    dosage is not form; the history shows both apart from form faults)."""
+    report = synthetic_report(BRIDGE, reps=4, good=4, rom_deg=50.0, hold_s=0.0)
+    report["dosage"] = Dosage(
+        reps_done=4,
+        reps_target=(8, 12),
+        per_side=False,
+        peak_name="top",
+        peak_hold_target_s=2.0,
+        peak_holds_s=(0.9, 2.1, 1.0, 0.8),
+        reps_held=1,
+        hold_target_s=None,
+        best_hold_s=None,
+        total_hold_s=None,
+        notes=(),
+    ).to_dict()
+    record = record_from_report(
+        report, patient="p3", source="analyze", fingerprint="y", when=session_time(None, None)
+    )
+    assert [(f.kind, f.id, f.message) for f in record.session.faults] == [
+        ("dosage", "reps_below_target", "4 reps of 8 prescribed"),
+        ("dosage", "peak_hold_short", "top held 2 s on 1 of 4 reps"),
     ]
 
 

@@ -343,24 +343,55 @@ def _holds(report: Mapping[str, Any]) -> tuple[HoldRow, ...]:
 
 
 def _faults(report: Mapping[str, Any]) -> tuple[FaultRow, ...]:
-    """Form faults, then dosage shortfalls where the report lists them apart."""
-    rows: list[FaultRow] = []
-    kinds: tuple[tuple[FaultKind, str], ...] = (("form", "faults"), ("dosage", "dosage"))
-    for kind, key in kinds:
-        for item in _dicts(report.get(key)):
-            fault_id = _text(item.get("id")) or kind
-            rows.append(
-                FaultRow(
-                    kind=kind,
-                    id=fault_id,
-                    start_s=_number(item.get("start_s")),
-                    end_s=_number(item.get("end_s")),
-                    severity=_text(item.get("severity")),
-                    side=_text(item.get("side")),
-                    message=_text(item.get("message")) or fault_id,
-                )
-            )
+    """Form faults, then dosage shortfalls (from the report's ``dosage``)."""
+    rows = [
+        FaultRow(
+            kind="form",
+            id=(fault_id := _text(item.get("id")) or "form"),
+            start_s=_number(item.get("start_s")),
+            end_s=_number(item.get("end_s")),
+            severity=_text(item.get("severity")),
+            side=_text(item.get("side")),
+            message=_text(item.get("message")) or fault_id,
+        )
+        for item in _dicts(report.get("faults"))
+    ]
+    rows += [
+        FaultRow("dosage", dosage_id, None, None, None, None, message)
+        for dosage_id, message in _shortfalls(report)
+    ]
     return tuple(rows)
+
+
+def _shortfalls(report: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(id, message)`` of each way the session fell short of its prescription: too
+    few reps (per side where prescribed so), reps not held long enough at the working
+    position, a hold shorter than prescribed."""
+    dosage = report.get("dosage")
+    if not isinstance(dosage, Mapping):
+        return []
+    found = []
+    reps_target = _range(dosage.get("reps_target"))
+    reps = report.get("reps") if isinstance(report.get("reps"), Mapping) else {}
+    if dosage.get("per_side") is True:
+        sides = [_count(reps.get(side)) for side in ("left", "right")]
+        done = min((n for n in sides if n is not None), default=None)
+        per = " on a side"
+    else:
+        done, per = _count(dosage.get("reps_done")), ""
+    if reps_target is not None and done is not None and done < reps_target[0]:
+        found.append(("reps_below_target", f"{done} reps{per} of {reps_target[0]:g} prescribed"))
+    held, holds = _count(dosage.get("reps_held")), dosage.get("peak_holds_s")
+    target_s = _number(dosage.get("peak_hold_target_s"))
+    if held is not None and isinstance(holds, list) and target_s is not None and held < len(holds):
+        name = _text(dosage.get("peak_name")) or "working position"
+        found.append(
+            ("peak_hold_short", f"{name} held {target_s:g} s on {held} of {len(holds)} reps")
+        )
+    hold_target, best = _range(dosage.get("hold_target_s")), _number(dosage.get("best_hold_s"))
+    if hold_target is not None and best is not None and best < hold_target[0]:
+        found.append(("hold_below_target", f"longest hold {best:.1f} s of {hold_target[0]:g} s"))
+    return found
 
 
 def session_from_report(
