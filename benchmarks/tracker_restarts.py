@@ -1,17 +1,16 @@
-"""What the tracker restarts of offline analysis change: every real clip longer than one
-restart interval, analysed with restarts (the default, ``tracker_restart_s``) and
-with continuous tracking (``tracker_restart_s=None``, what formcheck did before
-issue 14), compared decision by decision (rep counts, holds, fault ids) and landmark
-by landmark.
+"""What tracker restarts in offline analysis would change: every real clip longer than
+one restart interval, analysed with restarts every ``RESTART_INTERVAL_S`` and with
+continuous tracking (``tracker_restart_s=None``, the default), compared decision by
+decision (rep counts, holds, fault ids) and landmark by landmark.
 
-The restarts exist so that a fallback to fewer inference threads, which needs a new
-landmarker, changes no landmark (see ``formcheck/pose/tasks.py``); this is their
+Restarts would make a fallback to fewer inference threads, which needs a new
+landmarker, change no landmark (see ``formcheck/pose/tasks.py``); this is their
 price in results. Their price in time is in ``results/contention.md``.
 
 Against the labels made by eye (``benchmarks/realclip_labels.csv``), every labelled
 clip with a spec and a rep count is counted both ways: counts exact and within one,
 with and without restarts. A clip no longer than one restart interval has no restart
-(the first is ``tracker_restart_s`` after its first frame), so its one analysis
+(the first is ``RESTART_INTERVAL_S`` after its first frame), so its one analysis
 serves both.
 
 Usage::
@@ -43,6 +42,7 @@ from realclips import REAL_SPEC, REALCLIPS
 
 from formcheck.atomic import write_text_atomic
 from formcheck.bench import machine_facts
+from formcheck.bench_contention import RESTART_INTERVAL_S
 from formcheck.pipeline import AnalysisOptions, analyze
 from formcheck.report.markdown import md_row
 from formcheck.sources import ReplaySource, write_replay
@@ -95,7 +95,7 @@ def landmarks(rel: str, spec: str, work: Path, restart_s: float | None, cache: P
 
 
 def compare(rel: str, spec: str, work: Path, cache: Path | None) -> dict[str, Any]:
-    restart_s = AnalysisOptions().tracker_restart_s
+    restart_s = RESTART_INTERVAL_S
     files = {
         "continuous": landmarks(rel, spec, work, None, cache),
         "restarts": landmarks(rel, spec, work, restart_s, cache),
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/formcheck-tracker-restarts"))
     parser.add_argument("--cache", type=Path, help="continuous-tracking replay files")
     args = parser.parse_args(argv)
-    restart_s = AnalysisOptions().tracker_restart_s
+    restart_s = RESTART_INTERVAL_S
     assert restart_s is not None, "nothing to compare: restarts are off by default"
     started = datetime.datetime.now()
     rows = []

@@ -48,6 +48,7 @@ from formcheck.cpu import CpuMeter
 
 BUSY_LOOP = "while True: pass"
 RESULTS_STEM = "contention"
+RESTART_INTERVAL_S = 10.0  # the tracker restart interval whose idle cost is measured
 TARGETS = {
     "analyze_beside_busy_loop_over_idle": 1.5,
     "two_analyses_at_once_over_one_alone": 2.2,
@@ -212,12 +213,13 @@ class Bench:
 def restart_overhead(
     clip: Path, exercise: str, repeats: int, log: Callable[[str], None]
 ) -> dict[str, Any]:
-    """What the tracker restarts that keep a thread fallback invisible cost on an idle
-    machine: ``analyze`` in this process with the default restart interval against
-    none, interleaved, on a clip long enough to have restarts."""
+    """What the tracker restarts that would keep a thread fallback invisible cost on an
+    idle machine: ``analyze`` in this process restarting every
+    :data:`RESTART_INTERVAL_S` against never (the default), interleaved, on a clip
+    long enough to have restarts."""
     from formcheck.pipeline import AnalysisOptions, analyze
 
-    default = AnalysisOptions().tracker_restart_s
+    default = RESTART_INTERVAL_S
     walls: dict[str, list[float]] = {"restarts": [], "no restarts": []}
     frames = 0
     analyze(clip, exercise, AnalysisOptions())  # warm-up

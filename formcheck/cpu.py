@@ -35,11 +35,6 @@ IDLE_TOLERANCE_CORES = 0.25
 # 10 ms ticks: 0.1 s on 2 cores is 20 ticks).
 MIN_WINDOW_S = 0.1
 
-# The helpers' own thread pools: FFmpeg decodes on formcheck's reader thread, beside
-# inference, and OpenCV resizes thumbnails and draws overlays. A pool of their own on
-# every core would compete with the pose model for the same cores on a busy machine.
-DECODER_THREADS = 1
-OPENCV_THREADS = 1
 _PROC_STAT = Path("/proc/stat")
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 _TICK_S = 1.0 / (os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100)
@@ -249,9 +244,21 @@ class SlowdownWatch:
         self.reference_s = math.inf
 
 
-def limit_helper_threads() -> None:
-    """Keep OpenCV's thread pool to :data:`OPENCV_THREADS` for this process (its
-    default is one thread per core, idle or not)."""
+def helper_threads(inference_threads: int | None = None, cap: int | None = None) -> int | None:
+    """Threads for FFmpeg's decoder and OpenCV's pool (thumbnails, overlays): their
+    own default (``None``: about one per core) when the pose model gets more than one
+    thread (``inference_threads``, else :func:`auto_threads` now), else one, so that
+    on a busy machine they do not compete with it for the same cores.
+
+    >>> helper_threads(1), helper_threads(2)
+    (1, None)
+    """
+    threads = inference_threads if inference_threads is not None else auto_threads(cap)
+    return None if threads > 1 else 1
+
+
+def limit_helper_threads(threads: int | None) -> None:
+    """OpenCV's pool for this process: ``threads``, or its default (one per core)."""
     import cv2
 
-    cv2.setNumThreads(OPENCV_THREADS)
+    cv2.setNumThreads(-1 if threads is None else threads)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.bounds import INPUT, READ_AHEAD_BYTES
-from formcheck.cpu import DECODER_THREADS, limit_helper_threads
+from formcheck.cpu import helper_threads, limit_helper_threads
 from formcheck.cuts import find_cuts, grey_thumbnail
 from formcheck.engine import Engine, EngineStatus, SessionResult
 from formcheck.errors import SourceError
@@ -51,13 +51,18 @@ class AnalysisOptions:
         threads: pose-model inference threads; ``None`` (default) chooses them from
             what other programs leave idle and falls back to fewer when inference
             slows down mid-run (:mod:`formcheck.cpu`). The landmarks are the same
-            whatever the count, only the speed changes.
+            whatever the count (only the speed changes), up to a fallback
+            (``tracker_restart_s``).
         max_threads: the most threads ``threads=None`` may choose (a batch
             worker's share of the cores); ``None``: every core.
         tracker_restart_s: the pose tracker starts afresh every this many seconds
-            of the recording; a fallback to fewer threads happens there, so it
-            changes no landmark (``None``: never restart; a fallback then changes
-            the landmarks after it).
+            of the recording and a fallback to fewer threads waits for the next
+            restart, so a fallback changes no landmark. ``None`` (default): never
+            restart; a fallback restarts the tracker at once, and the landmarks
+            after it may differ slightly from an idle run's. Restarts every 10 s
+            cost 13% of idle throughput on a 25 s clip
+            (``benchmarks/results/contention.md``), for every user, to hide a
+            rare fallback.
         private: leave out what identifies the patient: the report keeps the
             input's file name without its folder (which often holds the patient's
             name); batch outputs also leave out fault thumbnails and face landmarks.
@@ -69,7 +74,7 @@ class AnalysisOptions:
     sampling: str = "full"
     threads: int | None = None
     max_threads: int | None = None
-    tracker_restart_s: float | None = 10.0
+    tracker_restart_s: float | None = None
     private: bool = False
 
     def __post_init__(self) -> None:
@@ -130,8 +135,9 @@ def _estimate_poses(
     thumbnails: dict[int, np.ndarray] = {}
     sampler = AdaptiveSampler(spec) if options.sampling == "adaptive" else None
     refiner: PoseEstimator | None = None  # analyses skipped frames after the fact
-    limit_helper_threads()
-    with open_source(path, decoder_threads=DECODER_THREADS) as source:
+    helpers = helper_threads(options.threads, options.max_threads)
+    limit_helper_threads(helpers)
+    with open_source(path, decoder_threads=helpers) as source:
         total = source.info.frame_count
         if total is not None and total < 2:  # stated by the container: refuse before inference
             raise _too_short(path, total, 0.0)

@@ -9,7 +9,7 @@ from builders import write_video
 
 from formcheck import cpu
 from formcheck.cpu import CpuMeter, CpuSnapshot, SlowdownWatch, busy_elsewhere, threads_for
-from formcheck.pipeline import analyze
+from formcheck.pipeline import AnalysisOptions, analyze
 from formcheck.sources import VideoSource
 from formcheck.types import Frame, PoseFrame
 
@@ -177,7 +177,7 @@ def test_watch_rejects_bad_settings(window: int, factor: float) -> None:
         SlowdownWatch(window, factor)
 
 
-class _NobodyEstimator:
+class _Nobody:
     """No person in any frame: enough to run the pipeline's reading loop."""
 
     name = "nobody"
@@ -192,11 +192,12 @@ class _NobodyEstimator:
         pass
 
 
-def test_an_analysis_keeps_decoder_and_opencv_pools_to_their_thread_counts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("threads", "helpers"), [(1, 1), (2, None)])
+def test_decoder_and_opencv_pools_follow_the_inference_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: int, helpers: int | None
 ) -> None:
-    """FFmpeg's and OpenCV's own pools default to one thread per core, idle or not,
-    and would then compete with the pose model on a busy machine (issue 14)."""
+    """FFmpeg's and OpenCV's own pools default to one thread per core, idle or not:
+    where the pose model gets one thread (a busy machine) they get one too (issue 14)."""
     import cv2
 
     from formcheck.sources import factory
@@ -209,10 +210,13 @@ def test_an_analysis_keeps_decoder_and_opencv_pools_to_their_thread_counts(
         return real_source(path, threads=threads)
 
     monkeypatch.setattr(factory, "VideoSource", recording_source)
-    cv2.setNumThreads(4)
+    cv2.setNumThreads(-1)
+    opencv_default = cv2.getNumThreads()
+    cv2.setNumThreads(opencv_default + 2)  # neither the default nor 1
     try:
-        analyze(write_video(tmp_path / "v.mp4", frames=12), "squat", estimator=_NobodyEstimator())
-        assert opened == [cpu.DECODER_THREADS]
-        assert cv2.getNumThreads() == cpu.OPENCV_THREADS
+        options = AnalysisOptions(threads=threads)
+        analyze(write_video(tmp_path / "v.mp4", frames=12), "squat", options, None, _Nobody())
+        assert opened == [helpers]
+        assert cv2.getNumThreads() == (opencv_default if helpers is None else helpers)
     finally:
         cv2.setNumThreads(-1)  # OpenCV's default for the rest of the suite

@@ -167,7 +167,12 @@ DELETE = object()
         ("bird_dog", ("signals", "trunk_tilt", "of"), "trunk_tilt", "another change"),
         ("bird_dog", ("reps", "signal"), "trunk_tilt", "a change signal cannot count reps"),
         ("bird_dog", ("signals", "extension", "of", 1), "trunk_tilt", "min/max or change"),
-        ("plank_shoulder_taps", ("session", "judge_frames"), 1, "session.judge_frames: 1 is out of range: expected from 2 to 100"),
+        (
+            "plank_shoulder_taps",
+            ("session", "judge_frames"),
+            1,
+            "session.judge_frames: 1 is out of range: expected from 2 to 100",
+        ),
         (
             "plank_shoulder_taps",
             ("session", "edge_margin"),

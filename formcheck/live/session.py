@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from formcheck.atomic import DEFAULT_OUT_DIR, write_text_atomic
-from formcheck.cpu import DECODER_THREADS, limit_helper_threads
+from formcheck.cpu import helper_threads, limit_helper_threads
 from formcheck.errors import OutputError
 from formcheck.live.capture import LatestFrameReader
 from formcheck.live.loop import LiveLoop, LiveResult
@@ -102,9 +102,10 @@ def safety_notice(specs: Sequence[ExerciseSpec], keys: bool = True) -> list[str]
 
 
 def _open_source(options: LiveOptions) -> FrameSource:
-    limit_helper_threads()
+    helpers = helper_threads()
+    limit_helper_threads(helpers)
     source = options.source if options.source is not None else options.camera
-    return open_source(source, decoder_threads=DECODER_THREADS)
+    return open_source(source, decoder_threads=helpers)
 
 
 def run_live(

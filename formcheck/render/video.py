@@ -96,7 +96,7 @@ def write_annotated(source_path: Path, analysis: Analysis, out_path: Path | Bina
     """
     import cv2
 
-    from formcheck.cpu import DECODER_THREADS
+    from formcheck.cpu import helper_threads
     from formcheck.render.hud import overlay_state
     from formcheck.render.overlay import SkeletonAnnotator, annotate
     from formcheck.sources import open_source
@@ -104,7 +104,7 @@ def write_annotated(source_path: Path, analysis: Analysis, out_path: Path | Bina
     spec = analysis.report.spec
     skeleton = SkeletonAnnotator(visibility_min=spec.session.visibility_min)
     by_index = {pose.index: i for i, pose in enumerate(analysis.smoothed)}
-    with open_source(source_path, decoder_threads=DECODER_THREADS) as source:
+    with open_source(source_path, decoder_threads=helper_threads()) as source:
         info = source.info
         fps = analysis.report.stats.fps or info.fps
         with VideoWriter(out_path, info.width, info.height, fps) as writer:

@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from formcheck.cpu import DECODER_THREADS
+from formcheck.cpu import helper_threads
 from formcheck.engine import FaultSpan
 from formcheck.render.overlay import SkeletonAnnotator
 from formcheck.report.result import Report
@@ -78,7 +78,7 @@ def grab_frames(path: Path, indices: Sequence[int]) -> dict[int, np.ndarray]:
     if not wanted:
         return images
     last = max(wanted)
-    with open_source(path, decoder_threads=DECODER_THREADS) as source:
+    with open_source(path, decoder_threads=helper_threads()) as source:
         for frame in source:
             if frame.index in wanted:
                 images[frame.index] = frame.image

@@ -372,7 +372,8 @@ def _shortfalls(report: Mapping[str, Any]) -> list[tuple[str, str]]:
         return []
     found = []
     reps_target = _range(dosage.get("reps_target"))
-    reps = report.get("reps") if isinstance(report.get("reps"), Mapping) else {}
+    reps = report.get("reps")
+    reps = reps if isinstance(reps, Mapping) else {}
     if dosage.get("per_side") is True:
         sides = [_count(reps.get(side)) for side in ("left", "right")]
         done = min((n for n in sides if n is not None), default=None)
