@@ -124,7 +124,8 @@ def assert_same_pose(got: PoseFrame, want: PoseFrame) -> None:
         np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
 
 
-SAMPLE_DIR = Path(__file__).parents[1] / "sample_videos"
+REPO_ROOT = Path(__file__).parents[1]
+SAMPLE_DIR = REPO_ROOT / "sample_videos"
 
 
 @functools.cache

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from builders import assert_same_pose
+from builders import REPO_ROOT, assert_same_pose
 
 from formcheck.errors import ModelError
 from formcheck.landmarks import INDEX, NUM_LANDMARKS
@@ -262,7 +262,7 @@ def test_reset_estimator_matches_a_fresh_one(realclip: Callable[[str], Path], ba
 @pytest.mark.mediapipe
 def test_inference_threads_change_speed_not_landmarks() -> None:
     """XNNPACK with 1 or 2 threads gives the same landmarks on a bundled sample."""
-    with open_source(Path(__file__).resolve().parents[1] / "sample_videos" / "bird_dog.mp4") as v:
+    with open_source(REPO_ROOT / "sample_videos" / "bird_dog.mp4") as v:
         frames = [frame for _, frame in zip(range(40), v, strict=False)]
     runs = []
     for threads in (1, 2):
@@ -318,7 +318,7 @@ def test_fallback_to_fewer_threads_changes_no_landmark(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(tasks, "auto_threads", lambda cap=None: 2)  # an idle machine
     monkeypatch.setattr(tasks, "SlowdownWatch", lambda: formcheck.cpu.SlowdownWatch(window=3))
-    with open_source(Path(__file__).resolve().parents[1] / "sample_videos" / "bird_dog.mp4") as v:
+    with open_source(REPO_ROOT / "sample_videos" / "bird_dog.mp4") as v:
         frames = [frame for _, frame in zip(range(20), v, strict=False)]
     steady, no_switch, threads = _poses_with_clock(frames, SlowingClock(None), 0.5)
     assert no_switch == [] and threads == 2

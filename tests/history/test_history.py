@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_report_html import SERIES_RGB, _pixels, screenshot
+from chromium import SERIES_RGB, pixels, screenshot
 
 from formcheck.cli import main
 from formcheck.history import (
@@ -340,9 +340,9 @@ def test_history_page_renders_in_chromium(tmp_path: Path) -> None:
     png = tmp_path / "history.png"
     log = screenshot(page, png, tmp_path / "profile")
     assert log == "", log  # no script ran, nothing failed to load
-    pixels = _pixels(png)
-    assert pixels.std() > 10, "blank page"
-    series = np.all(np.abs(pixels.astype(int) - SERIES_RGB) < 40, -1)
+    image = pixels(png)
+    assert image.std() > 10, "blank page"
+    series = np.all(np.abs(image.astype(int) - SERIES_RGB) < 40, -1)
     assert series.sum() > 300  # the trend lines are on screen
 
 

@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))  # builders
+sys.path.insert(0, str(Path(__file__).parent))  # test_batch
 
 from test_batch import synthetic_analysis
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from builders import performance, write_video
+from builders import REPO_ROOT, performance, write_video
 
 from formcheck.batch import (
     BatchOptions,
@@ -702,7 +702,7 @@ def test_exercise_given_as_a_spec_file_names_the_outputs_after_its_id(tmp_path: 
     root, out = tmp_path / "in", tmp_path / "out"
     write_video(root / "monday.mp4")
     spec_file = tmp_path / "my_bridge.toml"
-    text = (Path(__file__).parents[1] / "exercise_specs" / "bridge.toml").read_text()
+    text = (REPO_ROOT / "exercise_specs" / "bridge.toml").read_text()
     spec_file.write_text(text.replace('id = "bridge"', 'id = "my_bridge"'))
     jobs = plan_jobs(root, out, exercise=str(spec_file))
     assert [(job.exercise, job.spec.id) for job in jobs] == [("my_bridge", "my_bridge")]
