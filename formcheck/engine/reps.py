@@ -219,10 +219,13 @@ class RepCounter:
         otherwise the cut jumped over its way back and it does not); anywhere else
         the movement goes on across the cut (a jump cut, or a cut found where there
         is none) and is judged as it is seen, once, not held to ``min_rep_s`` (part
-        of it was not seen). The next rep starts afresh.
+        of it was not seen). The next rep starts afresh; after a cut at the start
+        position it is judged whole, ``min_rep_s`` included (that position was seen).
         """
         if self.phase == "rest":
-            self._fresh, self._baseline = True, math.inf
+            # A few wrong poses while the tracker finds the person in the new shot
+            # must not make a rep.
+            self._baseline = math.inf
             return None
         if self.phase == "return":
             return self.close(t_s)

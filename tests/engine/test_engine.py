@@ -964,3 +964,18 @@ def test_a_rep_left_by_min_rom_and_going_on_across_a_cut_counts_once():
             engine.cut(pose.t_s)
         engine.update(pose)
     assert engine.finish().reps_total == 1
+
+
+def test_a_few_wrong_poses_just_after_a_cut_make_no_rep():
+    # Standing before the cut and after it, but the first three poses of the new shot
+    # read a deep knee (the tracker finding the person again): no rep. The start
+    # position was seen just before the cut, so that "rep" is held to min_rep_s.
+    knees = np.concatenate([np.full(30, 175.0), [60.0, 60.0, 175.0], np.full(30, 175.0)])
+    engine = Engine(load_spec("squat"))
+    for i, pose in enumerate(squat_poses(knees)):
+        if i == 30:
+            engine.cut(pose.t_s)
+        engine.update(pose)
+    result = engine.finish()
+    assert result.reps_total == 0
+    assert [n.reason for n in result.not_counted] == ["too_quick"]
