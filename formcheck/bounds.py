@@ -268,7 +268,9 @@ INPUT: dict[str, Bound] = {
     "frame side": Bound(low=32, high=8192, unit="px", why="too small to see a person / decoder"),
     "frame pixels": Bound(high=7680 * 4320, why="8K UHD; a frame is decoded whole in memory"),
     "frames": Bound(high=108_000, why="1 h at 30 fps; poses of every frame stay in memory"),
-    "duration": Bound(low=1.0, unit=_SECONDS, why="shorter holds no rep and no hold"),
+    # A real rep can be shorter than a second (labelled real clips of one squat or one
+    # deadlift last 0.9 s); the engine's shortest rep is RepRule.min_rep_s (0.4 s).
+    "duration": Bound(low=0.4, unit=_SECONDS, why="shorter than the shortest rep counted"),
 }
 """Bounds on what a video or image folder may hold (``formcheck.sources``, ``pipeline``)."""
 READ_AHEAD_BYTES = 256 << 20

@@ -31,7 +31,7 @@ EXIT_MEANINGS: dict[ExitCode, str] = {
     ),
     ExitCode.INPUT: (
         "an input that cannot be read (missing, empty, not a video, truncated) or analysed "
-        "(shorter than a second, smaller than 32 pixels or larger than 8K a frame), "
+        "(shorter than 0.4 s, smaller than 32 pixels or larger than 8K a frame), "
         "or a session store that cannot be opened (damaged or foreign file, unreachable server)"
     ),
     ExitCode.MODEL: "a pose model or landmark file that cannot be loaded",

@@ -188,7 +188,7 @@ CASES: list[Case] = [
     ("single-image", lambda d: analyze(d, image(d / "p.png", 64)), 3, "is a single image"),
     ("one-frame", lambda d: analyze(d, video(d / "v.mp4", frames=1)), 3, "too short"),
     ("2x2-pixels", lambda d: analyze(d, video(d / "v.mp4", 3, 2, 2)), 3, "too small"),
-    ("half-second", lambda d: analyze(d, landmarks(d / "l.npz", 5)), 3, "too short"),
+    ("a-fifth-of-a-second", lambda d: analyze(d, landmarks(d / "l.npz", 3)), 3, "too short"),
     ("ansi-in-name", lambda d: analyze(d, d / "x\x1b[2J\r.mp4"), 3, "x\\x1b[2J\\r.mp4"),
     ("non-utf8-name", lambda d: analyze(d, os.fsdecode(bytes(d) + b"/caf\xe9.mp4")), 3, "caf"),
     # analyze: outputs and values
