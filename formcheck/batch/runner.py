@@ -14,7 +14,7 @@ Failure handling:
   pool is restarted, the videos that were in flight are retried one at a time,
   and the one that kills a worker on its own is listed as failed;
 * a pose model that cannot be loaded stops the batch (every video would fail);
-* ``KeyboardInterrupt`` (Ctrl-C) or SIGTERM stops the batch: the workers are
+* Ctrl-C (SIGINT) or SIGTERM stops the batch: the workers are
   killed, finished reports, the state and the overview are kept, and a rerun
   does the rest. A batch killed outright (``kill -9``) takes its workers with it
   (:func:`~formcheck.batch.executors.start_worker`); its rerun removes the
@@ -33,7 +33,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -306,7 +306,7 @@ def _execute(
             while healthy and queue and not suspects and len(in_flight) < plan.slots:
                 healthy = submit(queue.popleft(), queue)
             if healthy:
-                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                done = _wait_for_one(in_flight)
                 healthy = all([collect(future) for future in done])
             if not healthy:
                 executor.shutdown(wait=True)  # every future in flight is now settled
@@ -332,22 +332,58 @@ def _stop(executor: Executor, in_flight: list[Future[VideoOutcome]]) -> None:
     executor.shutdown(wait=bool(processes) or not in_flight)
 
 
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM (``docker stop``, ``kill``) stops the batch like Ctrl-C: the overview is
-    written and the state kept. Only the main thread can handle signals."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+class _Interrupts:
+    """SIGINT (Ctrl-C) and SIGTERM (``docker stop``, ``kill``) stop the batch as a
+    ``KeyboardInterrupt``: the overview is written and the state kept.
 
-    def interrupt(signum: int, frame: object) -> None:
+    While the main thread waits on the workers' futures the exception is deferred:
+    raised inside ``concurrent.futures.wait`` it can leave a future's lock held, and the
+    pool's shutdown then waits for ever (seen as a batch that ignored Ctrl-C under
+    load). The signal is noted there and raised as soon as the wait returns, within
+    :data:`_WAIT_STEP_S`."""
+
+    def __init__(self) -> None:
+        self.deferring = False
+        self.pending = False
+
+    def handle(self, signum: int, frame: object) -> None:
+        if self.deferring:
+            self.pending = True
+            return
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        """The handler for both signals, in the main thread only (the only one that can)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self.handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self.deferring = self.pending = False
+
+
+_INTERRUPTS = _Interrupts()
+_WAIT_STEP_S = 0.2
+
+
+def _wait_for_one(in_flight: Iterable[Future[VideoOutcome]]) -> set[Future[VideoOutcome]]:
+    """The futures done once at least one is, with signals deferred (see :class:`_Interrupts`)."""
+    while True:
+        _INTERRUPTS.deferring = True
+        try:
+            done, _ = wait(in_flight, timeout=_WAIT_STEP_S, return_when=FIRST_COMPLETED)
+        finally:
+            _INTERRUPTS.deferring = False
+        if _INTERRUPTS.pending:
+            _INTERRUPTS.pending = False
+            raise KeyboardInterrupt
+        if done:
+            return done
 
 
 def run_batch(
@@ -387,7 +423,7 @@ def run_batch(
             options, analysis=replace(options.analysis, max_threads=plan.threads_per_task)
         )
     writable_folder(out_dir)
-    with batch_lock(out_dir), _terminate_as_interrupt():
+    with batch_lock(out_dir), _INTERRUPTS.installed():
         remove_stale_temps(out_dir)
         batch = _Batch(out_dir, progress)
         interrupted = False

@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -848,3 +849,27 @@ def test_signalled_batch_leaves_no_worker_no_temp_and_its_rerun_finishes(
         validate_report(json.loads(report.read_text(encoding="utf-8")))
     assert list(temp.iterdir()) == []  # no temporary copy of any video
     assert [p for p in out.rglob("*") if p.name.endswith(".tmp")] == []
+
+
+def test_a_signal_while_waiting_on_the_workers_is_raised_after_the_wait() -> None:
+    """Ctrl-C raised inside ``concurrent.futures.wait`` can leave a future's lock held
+    (the pool's shutdown then hangs): the runner notes it there and raises it when the
+    wait returns, leaving every future's lock free."""
+    from concurrent.futures import Future
+
+    from formcheck.batch import runner
+
+    never: Future[runner.VideoOutcome] = Future()
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    with runner._INTERRUPTS.installed():
+        timer.start()
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            runner._wait_for_one([never])
+    assert 0.3 <= time.monotonic() - started < 2.0
+    assert never._condition.acquire(blocking=False)  # not left held by the interrupted wait
+    never._condition.release()
+    runner._INTERRUPTS.deferring = True
+    runner._INTERRUPTS.handle(signal.SIGINT, None)  # noted, not raised, while deferring
+    assert runner._INTERRUPTS.pending
+    runner._INTERRUPTS.deferring = runner._INTERRUPTS.pending = False
