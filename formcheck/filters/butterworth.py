@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import signal
-from scipy.ndimage import median_filter
 
 from formcheck.types import FALLBACK_FPS, PoseFrame
 
@@ -74,6 +72,8 @@ def reject_outliers(x: np.ndarray, window: int, threshold: float, floor: float) 
     # Median over the finite samples only: fill NaNs from the nearest sample first.
     idx = np.arange(len(x))
     filled = np.interp(idx, idx[finite], x[finite])
+    from scipy.ndimage import median_filter  # scipy loads in ~1 s: only when smoothing
+
     med = median_filter(filled, size=window, mode="nearest")
     mad = median_filter(np.abs(filled - med), size=window, mode="nearest")
     limit = np.maximum(threshold * 1.4826 * mad, floor)
@@ -100,6 +100,8 @@ def fill_gaps(t_s: np.ndarray, x: np.ndarray, max_gap_s: float) -> np.ndarray:
 def _lowpass_sos(order: int, cutoff_hz: float, fs_hz: float) -> np.ndarray:
     """The filter design, made once per recording rather than once per coordinate
     series (it took 40% of the smoothing time). Shared: callers copy it."""
+    from scipy import signal
+
     return signal.butter(order, cutoff_hz, btype="low", fs=fs_hz, output="sos")
 
 
@@ -108,12 +110,14 @@ def lowpass_zero_phase(x: np.ndarray, fs_hz: float, cutoff_hz: float, order: int
 
     Runs too short for the filter's padding are left as they are.
     """
+    from scipy.signal import sosfiltfilt
+
     sos = _lowpass_sos(order, min(cutoff_hz, 0.45 * fs_hz), fs_hz).copy()
     out = x.copy()
     min_len = 3 * (2 * len(sos) + 1)
     for start, stop in _runs(np.isfinite(x)):
         if stop - start > min_len:
-            out[start:stop] = signal.sosfiltfilt(sos, x[start:stop])
+            out[start:stop] = sosfiltfilt(sos, x[start:stop])
     return out
 
 
