@@ -192,6 +192,7 @@ SPEC_FIELDS: dict[str, Bound] = {
     "RepRule.peak_hold_s": _DURATION,
     "RepRule.min_rep_s": _DURATION,
     "RepRule.max_rep_s": Bound(low=0, low_open=True, high=3600, unit=_SECONDS, why="one rep"),
+    "RepRule.posture": Bound(items=16, why="conditions of the exercise's position"),
     "HoldRule.when": Bound(items=16, why="conditions of the held posture"),
     "HoldRule.grace_s": _DURATION,
     "HoldRule.min_s": Bound(low=0, high=3600, unit=_SECONDS, why="shortest hold counted"),

@@ -76,6 +76,9 @@ class _Track:
     # Frames of the rep in progress, and how many of them were seen from another view.
     rep_frames: int = 0
     rep_other_view: int = 0
+    # Frames of the rep in progress with the spec's posture measured, and outside it.
+    rep_posture_seen: int = 0
+    rep_out_of_posture: int = 0
     # Unmeasured key landmarks (name, why) while the shadow rep was in progress.
     shadow_missing: Counter[tuple[str, str]] = field(default_factory=Counter)
 
@@ -346,8 +349,12 @@ class Engine:
                 if was_resting:  # a new rep: the previous rep's cue is stale
                     self._cues.clear()
                     track.rep_frames = track.rep_other_view = 0
+                    track.rep_posture_seen = track.rep_out_of_posture = 0
                 track.rep_frames += 1
                 track.rep_other_view += other_view
+                in_posture = all_of(spec.reps.posture, values) if spec.reps.posture else None
+                track.rep_posture_seen += in_posture is not None
+                track.rep_out_of_posture += in_posture is False
             if attempt is not None:
                 events += self._finish_attempt(track, side, attempt)
             self._update_shadow(track, side, t, pose, unseen, values, other_view)
@@ -512,6 +519,9 @@ class Engine:
         assert track.reps is not None  # attempts come from the track's rep counter
         rules = self.spec.faults
         events: list[Event] = []
+        if attempt.counted and track.rep_out_of_posture > 0.5 * track.rep_posture_seen:
+            attempt = track.reps.reject(attempt, "out_of_posture")
+        track.rep_posture_seen = track.rep_out_of_posture = 0  # a turn starts the next rep
         judged = self._rep_rules_judged(track, attempt)
         rep_faults = attempt_faults(
             tuple(rule for rule in rules if rule.id in judged),

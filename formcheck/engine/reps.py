@@ -25,7 +25,7 @@ not held to ``min_rep_s``: only part of it was seen.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from formcheck.specs.schema import RepRule
 
@@ -39,6 +39,7 @@ NOT_COUNTED_REASONS: dict[str, str] = {
     "ended_in_peak": "the recording ended (or was cut) before the {peak} was left",
     "ended_early": "the recording ended (or was cut) before the {peak} was reached",
     "unseen": "the person was not seen for longer than {gap_grace_s:g} s during it",
+    "out_of_posture": "the body was not in the exercise's position for most of it",
 }
 
 
@@ -123,6 +124,12 @@ class RepCounter:
         self._turn_s = math.nan
         self._away_frames = 0  # frames on the way back min_rom from the extreme
         self._cut_s = math.nan  # a cut the rep in progress awaits the verdict of
+
+    def reject(self, attempt: Attempt, reason: str) -> Attempt:
+        """Take back a rep the counter counted, for a ``reason`` it cannot see itself
+        (the body was not in the exercise's position); returns the attempt, not counted."""
+        self.count -= attempt.counted
+        return replace(attempt, counted=False, reason=reason)
 
     def peak_dwell_s(self, t_s: float) -> float | None:
         """Seconds in the peak band so far this rep, or None outside the peak phase."""

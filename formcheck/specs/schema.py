@@ -190,7 +190,10 @@ class RepRule:
     squat's bottom; ``"high"``: a bridge's top). A rep leaves ``rest``, reaches the
     peak band by crossing ``enter``, leaves it again by crossing ``exit`` and ends
     back past ``rest``. ``peak_name`` names the working position in reports
-    ("top held 0.9 s of the 2 s target").
+    ("top held 0.9 s of the 2 s target"). ``posture`` is the body position the
+    exercise is done in (a push-up's trunk is not upright): a movement of the
+    signal made outside it for most of its measured frames (kneeling arm swings,
+    walking up to the camera) is not a rep.
     """
 
     signal: str
@@ -204,6 +207,7 @@ class RepRule:
     min_rep_s: float = 0.4
     max_rep_s: float = 20.0
     peak_name: str = "working position"
+    posture: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -451,6 +455,8 @@ def _check_reps(spec: ExerciseSpec) -> None:
         raise Invalid("reps.rest", f"inverted hysteresis band: {band} (peak {rule.peak!r})")
     if rule.max_rep_s <= max(rule.min_rep_s, rule.peak_hold_s):
         raise Invalid("reps.max_rep_s", "must exceed min_rep_s and peak_hold_s")
+    for i, cond in enumerate(rule.posture):
+        _check_condition(spec, cond, join("reps.posture", i), metric=False)
 
 
 def _check_hold(spec: ExerciseSpec) -> None:

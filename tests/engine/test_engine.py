@@ -413,6 +413,25 @@ def test_engine_says_which_movements_were_not_counted_and_why():
     assert result.to_dict()["not_counted"][0]["reason"] == "unmeasured"
 
 
+def test_engine_does_not_count_elbow_bends_made_outside_the_exercise_position():
+    """Class 7: the push-up's elbow bends three times while the trunk is upright
+    (kneeling arm swings in a mixed home video): not push-ups, so none counts and the
+    report says why; the same bends with the trunk down count."""
+    spec = load_spec("push_up")
+    poses = pushup_poses()
+    for pose in poses:
+        shoulder = pose.image_xyz[INDEX["left_shoulder"], :2]
+        for name, offset in (("hip", (0.0, 0.3)), ("knee", (0.0, 0.5)), ("ankle", (-0.2, 0.5))):
+            for side in ("left", "right"):
+                pose.image_xyz[INDEX[f"{side}_{name}"], :2] = shoulder + np.array(offset)
+    result = analyze_poses(spec, poses)
+    assert result.reps_total == 0
+    assert [(n.reason, n.message) for n in result.not_counted] == [
+        ("out_of_posture", "the body was not in the exercise's position for most of it")
+    ] * 3
+    assert analyze_poses(spec, pushup_poses()).reps_total == 3
+
+
 def test_engine_nan_landmark_gives_nan_signal_and_not_visible_warning():
     poses = squat_poses(squat_wave(times(4.0), 1))
     for pose in poses[:60]:
