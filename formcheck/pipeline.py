@@ -22,7 +22,7 @@ from formcheck.engine import Engine, EngineStatus, SessionResult
 from formcheck.errors import SourceError
 from formcheck.filters import ButterworthConfig, smooth_offline
 from formcheck.pose import DEFAULT_BACKEND, PoseEstimator, create_estimator
-from formcheck.report import AnalysisInfo, InputStats, Report, Sampling, Smoothing
+from formcheck.report import AnalysisInfo, Inference, InputStats, Report, Sampling, Smoothing
 from formcheck.sampling import AdaptiveSampler, fill_skipped, sample_poses
 from formcheck.sources import REPLAY_SUFFIX, ReplaySource, ThreadedReader, open_source
 from formcheck.sources.base import LazyFrame, ReadyFrame, SourceInfo
@@ -127,7 +127,7 @@ def _estimate_poses(
     options: AnalysisOptions,
     progress: ProgressCallback | None,
     estimator: PoseEstimator | None,
-) -> tuple[SourceInfo, list[PoseFrame], int, dict[int, np.ndarray]]:
+) -> tuple[SourceInfo, list[PoseFrame], int, dict[int, np.ndarray], Inference | None]:
     """Poses for every frame of ``path`` and how many ran the pose model: all, or
     (adaptive sampling) the frames the sampler picks, the rest interpolated; and a
     grey thumbnail of each analysed frame, by frame index (cut detection)."""
@@ -186,6 +186,7 @@ def _estimate_poses(
                 analysed = [estimate(lazy) for lazy in frames]
             else:
                 analysed = sample_poses(frames, sampler, estimate, refine)
+            inference = _inference(tracker)
         finally:
             if owned:
                 estimator.close()
@@ -193,9 +194,17 @@ def _estimate_poses(
                 refiner.close()
         info = source.info
     if sampler is None:
-        return info, analysed, len(analysed), thumbnails
+        return info, analysed, len(analysed), thumbnails, inference
     poses = fill_skipped(analysed, timeline, info.width, info.height)
-    return info, poses, len(analysed), thumbnails
+    return info, poses, len(analysed), thumbnails, inference
+
+
+def _inference(estimator: PoseEstimator) -> Inference | None:
+    """The estimator's thread count and fallbacks, where its backend has them."""
+    threads = getattr(estimator, "threads", None)
+    if not isinstance(threads, int):
+        return None
+    return Inference(threads, tuple(getattr(estimator, "switches", ())))
 
 
 def _too_short(path: Path, frames: int, duration_s: float) -> SourceError:
@@ -225,13 +234,15 @@ def analysis_from_poses(
     backend_name: str,
     frames_analysed: int,
     thumbnails: dict[int, np.ndarray] | None = None,
+    inference: Inference | None = None,
 ) -> Analysis:
     """Cut detection, smoothing, the engine and the report, from the poses of every frame.
 
     The second half of :func:`analyze`, for callers that have poses already
     (replayed landmarks, a sampling policy tried on saved poses).
     ``frames_analysed`` is how many of ``poses`` the pose model produced;
-    ``thumbnails`` (by frame index) let cuts be found in the picture too.
+    ``thumbnails`` (by frame index) let cuts be found in the picture too;
+    ``inference`` is what the pose model's threads did.
     """
     cuts = find_cuts(poses, thumbnails)
     smoothed = smooth_offline(
@@ -253,6 +264,7 @@ def analysis_from_poses(
             backend_name,
             smoothing_info(options.smoothing),
             Sampling(options.sampling, frames_analysed),
+            inference,
         ),
         session=engine.finish(),
     )
@@ -293,13 +305,16 @@ def analyze(
     if path.suffix.lower() == REPLAY_SUFFIX:  # no picture: cuts from the person's jumps only
         replay = ReplaySource(path)
         poses = list(replay)
-        info, analysed, backend_name, thumbnails = replay.info, len(poses), "replay", None
+        info, analysed, backend_name = replay.info, len(poses), "replay"
+        thumbnails, inference = None, None
     else:
-        info, poses, analysed, thumbnails = _estimate_poses(
+        info, poses, analysed, thumbnails, inference = _estimate_poses(
             path, spec, options, progress, estimator
         )
         backend_name = options.backend_name
     duration_s = InputStats.from_poses(poses).duration_s
     if duration_s < MIN_DURATION_S:
         raise _too_short(path, len(poses), duration_s)
-    return analysis_from_poses(poses, spec, info, options, backend_name, analysed, thumbnails)
+    return analysis_from_poses(
+        poses, spec, info, options, backend_name, analysed, thumbnails, inference
+    )

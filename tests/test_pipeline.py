@@ -12,7 +12,7 @@ from urllib.parse import unquote_to_bytes
 
 import numpy as np
 import pytest
-from builders import performance
+from builders import performance, write_video
 
 from formcheck.cli import main
 from formcheck.engine import analyze_poses
@@ -202,3 +202,29 @@ def test_private_analysis_keeps_the_file_name_only(tmp_path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["input"]["path"] == "bridge.mp4"
     with np.load(again) as saved:
         assert str(saved["source_path"]) == "l.npz"  # the file name, not its folder
+
+
+class _SlowedDown:
+    """No person in any frame, on a backend that fell back from 2 threads to 1 at frame 5."""
+
+    name = "slowed"
+    threads = 1
+    switches = ((5, 1),)
+
+    def process(self, frame):
+        return PoseFrame.empty(frame.index, frame.t_s, frame.image.shape[1], frame.image.shape[0])
+
+    def reset(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_report_says_what_the_inference_threads_did(tmp_path) -> None:
+    video = write_video(tmp_path / "v.mp4", frames=12)
+    report = analyze(video, "squat", estimator=_SlowedDown()).report.to_dict()
+    assert report["analysis"]["inference"] == {"threads": 1, "switches": [[5, 1]]}
+    validate_report(report)  # raises if the contract is broken
+    replayed = analyze(replay_file(tmp_path / "l.npz", 12), "squat").report.to_dict()
+    assert "inference" not in replayed["analysis"]  # no model ran

@@ -131,12 +131,24 @@ class Sampling:
 
 
 @dataclass(frozen=True)
+class Inference:
+    """What the machine's load made of the pose model's thread choice
+    (:mod:`formcheck.cpu`): its threads at the end of the run, and every fallback to
+    fewer as ``(frame index, threads)``."""
+
+    threads: int
+    switches: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class AnalysisInfo:
-    """How the analysis ran: pose backend, smoother, frame sampling (offline only)."""
+    """How the analysis ran: pose backend, smoother, frame sampling and inference
+    threads (offline only)."""
 
     backend: str
     smoothing: Smoothing
     sampling: Sampling | None = None
+    inference: Inference | None = None
 
 
 @dataclass(frozen=True)
@@ -237,6 +249,11 @@ class Report:
             analysis["sampling"] = {
                 "mode": self.analysis.sampling.mode,
                 "frames_analysed": self.analysis.sampling.frames_analysed,
+            }
+        if self.analysis.inference is not None:
+            analysis["inference"] = {
+                "threads": self.analysis.inference.threads,
+                "switches": [list(switch) for switch in self.analysis.inference.switches],
             }
         doc: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
