@@ -104,7 +104,8 @@ def write_annotated(source_path: Path, analysis: Analysis, out_path: Path | Bina
     spec = analysis.report.spec
     skeleton = SkeletonAnnotator(visibility_min=spec.session.visibility_min)
     by_index = {pose.index: i for i, pose in enumerate(analysis.smoothed)}
-    with open_source(source_path, decoder_threads=helper_threads()) as source:
+    threads = helper_threads(analysis.report.analysis.inference_threads)
+    with open_source(source_path, decoder_threads=threads) as source:
         info = source.info
         fps = analysis.report.stats.fps or info.fps
         with VideoWriter(out_path, info.width, info.height, fps) as writer:

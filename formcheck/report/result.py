@@ -150,6 +150,12 @@ class AnalysisInfo:
     sampling: Sampling | None = None
     inference: Inference | None = None
 
+    @property
+    def inference_threads(self) -> int | None:
+        """The pose model's threads at the end of the run (None: no model ran, or a
+        backend without the setting): what re-reading the video may use beside."""
+        return self.inference.threads if self.inference is not None else None
+
 
 @dataclass(frozen=True)
 class LiveSet:

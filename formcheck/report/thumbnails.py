@@ -71,14 +71,17 @@ def worst_frame(
     return int(inside[int(np.nanargmax(badness))])
 
 
-def grab_frames(path: Path, indices: Sequence[int]) -> dict[int, np.ndarray]:
-    """RGB images of the frames with these source indices (decoding stops after the last)."""
+def grab_frames(
+    path: Path, indices: Sequence[int], decoder_threads: int | None = None
+) -> dict[int, np.ndarray]:
+    """RGB images of the frames with these source indices (decoding stops after the
+    last), decoded on ``decoder_threads`` (None: FFmpeg's choice)."""
     wanted = set(indices)
     images: dict[int, np.ndarray] = {}
     if not wanted:
         return images
     last = max(wanted)
-    with open_source(path, decoder_threads=helper_threads()) as source:
+    with open_source(path, decoder_threads=decoder_threads) as source:
         for frame in source:
             if frame.index in wanted:
                 images[frame.index] = frame.image
@@ -120,7 +123,8 @@ def fault_thumbnails(path: Path, report: Report, poses: Sequence[PoseFrame]) -> 
         frame = worst_frame(fault, report.spec, t_s, session.signals)
         if frame is not None:
             worst[i] = frame
-    images = grab_frames(path, [poses[k].index for k in worst.values()])
+    threads = helper_threads(report.analysis.inference_threads)  # as busy as the analysis saw
+    images = grab_frames(path, [poses[k].index for k in worst.values()], threads)
     skeleton = SkeletonAnnotator(visibility_min=report.spec.session.visibility_min)
     return {
         i: jpeg_thumbnail(images[poses[k].index], poses[k], skeleton)
