@@ -253,7 +253,10 @@ class Engine:
         if phase == "any":
             return True
         if phase == "holding":
-            return track.hold is not None and track.hold.active
+            # Not in a wobble out of the posture (knees down between knee taps): form
+            # is judged in the posture the hold times.
+            hold = track.hold
+            return hold is not None and hold.active and hold.in_band is not False
         if track.reps is None:
             return False
         if phase == "rep":
@@ -617,7 +620,9 @@ class Engine:
                 attempt = track.shadow.cut(t_s) if cut else track.shadow.close(t_s)
                 if attempt is not None:
                     self._keep_shadow(track, side, attempt)
-            if track.hold is not None:
+            # A hold goes on across a cut when the posture is held on both sides of it
+            # (the timer's grace): an edit changes the shot, not what the person does.
+            if track.hold is not None and not cut:
                 ended = track.hold.close()
                 if ended is not None:
                     events += self._end_hold(
@@ -635,7 +640,9 @@ class Engine:
         found elsewhere: :mod:`formcheck.cuts`).
 
         What was in progress ends as at the end of a recording: a rep back past its
-        ``exit`` counts, holds and faults end. A rep still in (or on its way into) the
+        ``exit`` counts, faults end. A hold goes on when the next shot shows the
+        posture within the hold's grace (it ends at its last in-band frame otherwise).
+        A rep still in (or on its way into) the
         working position is judged by the next value (:meth:`RepCounter.cut`): back
         at the start position, as at the end of a recording (a jump over its way back
         is no rep); anywhere else the movement goes on across the cut and counts

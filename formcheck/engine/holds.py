@@ -34,6 +34,8 @@ class HoldTimer:
         self._min_s = min_s
         self.active = False
         self.announced = False
+        # The last frame's reading: in the band, out of it, or unseen (None).
+        self.in_band: bool | None = None
         self._start_s = math.nan
         self._last_in_s = math.nan
         self._prev_s = math.nan
@@ -55,6 +57,7 @@ class HoldTimer:
         """Advance by one frame (``in_band`` None: unseen); returns a hold that ended."""
         dt = 0.0 if math.isnan(self._prev_s) else t_s - self._prev_s
         self._prev_s = t_s
+        self.in_band = in_band
         ended = None
         if self.active and t_s - self._last_in_s > self._grace_s:
             ended = self.close()

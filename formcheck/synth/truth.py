@@ -102,6 +102,8 @@ def exercise_signals(exercise: str, px: np.ndarray, world: np.ndarray, side: str
     if exercise in ("push_up", "plank", "side_plank"):
         sig["body_line"] = body_line
         sig["body_elevation"] = segment_elevation(p("ankle"), p("shoulder"))
+    if exercise == "plank":
+        sig["knee"] = joint_angle(p("hip"), p("knee"), p("ankle"))
     if exercise == "plank_shoulder_taps":
         for s in ("left", "right"):
             sig[f"{s}_tap"] = normalised_distance(
@@ -167,7 +169,13 @@ HOLD_RULES: dict[str, HoldRule] = {
     "wall_squat": lambda s: [(None, (s["knee"] >= 75) & (s["knee"] <= 105))],
     # In a plank, straight or not (its faults say how straight): see exercise_specs/plank.toml.
     "plank": lambda s: [
-        (None, (s["body_line"] >= -0.16) & (s["body_line"] <= 0.25) & (s["body_elevation"] < 30))
+        (
+            None,
+            (s["body_line"] >= -0.16)
+            & (s["body_line"] <= 0.25)
+            & (s["body_elevation"] < 30)
+            & (s["knee"] > 140),
+        )
     ],
     "side_plank": lambda s: [(None, np.abs(s["body_line"]) <= 0.06)],
     "bridge": lambda s: [(None, hysteresis(s["hip"], 160.0, 150.0))],

@@ -652,14 +652,15 @@ def test_engine_short_hold_is_dosage_not_form():
     assert result.to_dict()["dosage"]["reps_held"] == 0
 
 
-def plank_parts() -> dict[str, np.ndarray]:
-    """A forearm plank seen side-on: shoulder, hip and ankle in a line."""
-    shoulder, ankle = np.array([0.3, 0.6]), np.array([0.8, 0.66])
+def plank_parts(hip_drop: float = 0.0) -> dict[str, np.ndarray]:
+    """A forearm plank seen side-on: shoulder, hip and ankle in a line, forearms and
+    toes on the floor (y = 0.70); ``hip_drop`` lowers the hips towards it."""
+    shoulder, ankle = np.array([0.3, 0.56]), np.array([0.8, 0.70])
     return {
         "shoulder": shoulder,
-        "elbow": shoulder + np.array([0.0, 0.12]),
-        "wrist": shoulder + np.array([-0.1, 0.12]),
-        "hip": 0.5 * (shoulder + ankle),
+        "elbow": shoulder + np.array([0.0, 0.14]),
+        "wrist": shoulder + np.array([-0.1, 0.14]),
+        "hip": 0.5 * (shoulder + ankle) + np.array([0.0, hip_drop]),
         "knee": 0.25 * shoulder + 0.75 * ankle,
         "ankle": ankle,
         "heel": ankle + np.array([0.01, -0.02]),
@@ -681,6 +682,36 @@ def test_engine_headline_fits_the_exercise():
     assert cycles.headline.form_assessed is False
     squats = analyze_poses(load_spec("squat"), squat_poses(squat_wave(times(8.0), 2)))
     assert squats.headline.text == "Reps: 2, good form on all 2"
+
+
+def kneeling_parts() -> dict[str, np.ndarray]:
+    """Knees down from the plank (a knee tap): hips back and up, knees bent ~105 deg."""
+    return {**plank_parts(), "hip": np.array([0.55, 0.58]), "knee": np.array([0.66, 0.72])}
+
+
+def test_kneeling_is_neither_plank_time_nor_a_pike():
+    # The knees-down phase of a knee-tap plank raises the hips above the shoulder-ankle
+    # line: with bent legs that line is no plank's, so no hip_pike and no held time.
+    kneel = [make_pose(i, kneeling_parts()) for i in range(90)]
+    assert analyze_poses(load_spec("plank"), kneel).holds == ()
+    poses = [
+        make_pose(i, plank_parts() if (i // 90) % 2 == 0 else kneeling_parts()) for i in range(270)
+    ]
+    result = analyze_poses(load_spec("plank"), poses)
+    assert [h.duration_s for h in result.holds] == [pytest.approx(89 * DT)] * 2
+    assert result.faults == ()
+
+
+def test_form_is_judged_only_in_the_posture_the_hold_times():
+    # Knees down for 0.5 s (within the hold's 1 s grace): the hold goes on, but the
+    # kneeling frames are not judged as a plank, even by a pike rule without persistence.
+    plank = load_spec("plank")
+    pike = next(rule for rule in plank.faults if rule.id == "hip_pike")
+    eager = dataclasses.replace(plank, faults=(dataclasses.replace(pike, min_duration_s=0.0),))
+    poses = [make_pose(i, kneeling_parts() if 90 <= i < 105 else plank_parts()) for i in range(200)]
+    result = analyze_poses(eager, poses)
+    assert len(result.holds) == 1
+    assert result.faults == ()
 
 
 def test_engine_stale_cue_clears_when_a_new_rep_starts():
@@ -944,7 +975,7 @@ def test_a_rep_going_on_across_a_cut_is_not_lost():
     assert engine.finish().reps_total == 1
 
 
-def test_a_rep_after_a_cut_is_counted_and_a_hold_ends_at_the_cut():
+def test_a_rep_after_a_cut_is_counted():
     squat = Engine(load_spec("squat"))
     knees = np.concatenate([np.full(30, 175.0), squat_wave(times(4.0), 1, start_s=0.5)])
     for i, pose in enumerate(squat_poses(knees)):
@@ -952,16 +983,27 @@ def test_a_rep_after_a_cut_is_counted_and_a_hold_ends_at_the_cut():
             squat.cut(pose.t_s)
         squat.update(pose)
     assert squat.finish().reps_total == 1
+
+
+def wall_sit_cut_at(knees: np.ndarray, cut_index: int) -> list[tuple[float, float]]:
     wall = Engine(load_spec("wall_squat"))
-    for i, pose in enumerate(wall_squat_poses(np.full(300, 90.0))):
-        if i == 150:
+    for i, pose in enumerate(wall_squat_poses(knees)):
+        if i == cut_index:
             wall.cut(pose.t_s)
         wall.update(pose)
-    holds = wall.finish().holds
-    assert [(h.start_s, h.end_s) for h in holds] == [
-        (0.0, pytest.approx(149 * DT)),
-        (pytest.approx(5.0), pytest.approx(299 * DT)),
-    ]
+    return [(h.start_s, h.end_s) for h in wall.finish().holds]
+
+
+def test_a_hold_goes_on_across_a_cut_that_keeps_the_posture():
+    # An edit to another shot of the same wall sit: one hold, as the labels time it
+    # (ending holds at every cut lost a plank filmed by a reframing camera whole).
+    assert wall_sit_cut_at(np.full(300, 90.0), 150) == [(0.0, pytest.approx(299 * DT))]
+
+
+def test_a_hold_ends_at_a_cut_to_another_posture():
+    # The next shot shows the person standing: the hold ended at its last frame.
+    knees = np.concatenate([np.full(150, 90.0), np.full(150, 175.0)])
+    assert wall_sit_cut_at(knees, 150) == [(0.0, pytest.approx(149 * DT))]
 
 
 def test_a_rep_left_by_min_rom_and_going_on_across_a_cut_counts_once():
