@@ -139,11 +139,14 @@ VARIANTS = [
         spec=_session(visibility_min=0.0),
         patch={(engine_core, "unmeasured"): _only_missing},
     ),
-    Variant(
-        "no_visibility_gate",
-        "visibility gate (visibility_min 0.5)",
-        "visibility_min 0 (the edge gate kept)",
-        spec=_session(visibility_min=0.0),
+    *(
+        Variant(
+            f"visibility_{level:g}",
+            "visibility gate (visibility_min 0.3; shoulder taps 0.5)",
+            f"visibility_min {level:g} in every spec (the edge gate kept)",
+            spec=_session(visibility_min=level),
+        )
+        for level in (0.0, 0.1, 0.2, 0.5)
     ),
     Variant(
         "strict_edge",

@@ -300,23 +300,23 @@ def test_readme_lists_the_exit_codes_the_library_defines():
 
 
 def _capped_bridge(path: Path) -> Path:
-    """Five bridges whose landmarks are all seen at visibility 0.4 at most."""
+    """Five bridges whose landmarks are all seen at visibility 0.25 at most."""
     poses = [
-        dataclasses.replace(p, visibility=np.minimum(p.visibility, 0.4))
+        dataclasses.replace(p, visibility=np.minimum(p.visibility, 0.25))
         for p in performance("bridge", reps=5)
     ]
     return write_replay(path, poses, source_path="bridge5.mp4", backend="synthetic")
 
 
 def test_a_spec_visibility_min_reaches_the_whole_analysis(tmp_path, capsys):
-    """A spec that accepts landmarks seen at 0.3 counts the five bridges through
-    ``analyze`` as the engine alone does; the bundled spec (0.5) sees nobody."""
+    """A spec that accepts landmarks seen at 0.2 counts the five bridges through
+    ``analyze`` as the engine alone does; the bundled spec (0.3) sees nobody."""
     landmarks = _capped_bridge(tmp_path / "bridge5.npz")
     lowered = tmp_path / "low_vis_bridge.toml"
     bundled = (Path(__file__).parents[1] / "exercise_specs" / "bridge.toml").read_text()
     lowered.write_text(
         bundled.replace('id = "bridge"', 'id = "low_vis_bridge"')
-        + "\n[session]\nvisibility_min = 0.3\n"
+        + "\n[session]\nvisibility_min = 0.2\n"
     )
     out = tmp_path / "o"
     counts = {}

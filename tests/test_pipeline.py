@@ -63,7 +63,7 @@ def test_a_report_states_each_data_quality_finding_once():
     poses = list(performance("squat"))
     for i in range(int(0.6 * len(poses))):
         visibility = poses[i].visibility.copy()
-        visibility[knees] = 0.45
+        visibility[knees] = 0.25
         poses[i] = dataclasses.replace(poses[i], visibility=visibility)
     report = analysis_from_poses(poses, load_spec("squat"), INFO, AnalysisOptions(), "x", 0).report
     unseen = [w for w in report.warnings if "seen" in w or "visible" in w]

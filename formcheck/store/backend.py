@@ -17,6 +17,7 @@ import contextlib
 import os
 import re
 import sqlite3
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -301,10 +302,23 @@ def open_sqlite(path: Path) -> SQLiteBackend:
     return backend
 
 
-def enable_wal(backend: SQLiteBackend) -> None:
-    """Switch a formcheck SQLite file to WAL mode (readers never block the writer)."""
+def enable_wal(backend: SQLiteBackend, retry_s: float = 0.05) -> None:
+    """Switch a formcheck SQLite file to WAL mode (readers never block the writer).
+
+    Changing the journal mode needs the file to itself, and SQLite does not wait for it
+    (no busy timeout there): while another process creates the same new database, the
+    switch is retried for up to ``BUSY_TIMEOUT_S``, as any other write waits.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
     with backend.errors():
-        (mode,) = backend.execute("PRAGMA journal_mode = WAL").fetchone()
+        while True:
+            try:
+                (mode,) = backend.execute("PRAGMA journal_mode = WAL").fetchone()
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(retry_s)
     if str(mode).lower() != "wal":
         raise StoreError(
             f"session database {backend.location!r}: cannot use WAL mode (journal mode "

@@ -128,6 +128,32 @@ def test_cut_between_two_recordings_neither_makes_nor_loses_a_rep(analyse, realc
     assert result.reps_total == 2 and result.cuts == (pytest.approx(offset),)
 
 
+def test_a_hold_goes_on_across_a_cut_between_two_shots_of_it(analyse):
+    """Class 8 for holds: two plank recordings joined by a cut are one plank, timed
+    as long as the two are alone (a cut ended the hold, and a reframing camera's jump
+    cuts every second left a 22 s plank 11 s)."""
+    shots = [analyse(f"plank/kaiakol_plank_correct_00{n}.mp4", "plank").smoothed for n in (1, 2)]
+    alone = [analyse(f"plank/kaiakol_plank_correct_00{n}.mp4", "plank") for n in (1, 2)]
+    offset = shots[0][-1].t_s + 1 / 30
+    engine = Engine(load_spec("plank"))
+    for pose in shots[0]:
+        engine.update(pose)
+    engine.cut(offset)
+    for pose in shots[1]:
+        engine.update(dataclasses.replace(pose, t_s=pose.t_s + offset))
+    (hold,) = engine.finish().holds
+    separately = sum(h.duration_s for a in alone for h in a.session.holds)
+    assert hold.duration_s == pytest.approx(separately, abs=0.2)
+
+
+def test_kneeling_in_a_knee_tap_plank_is_not_timed_or_judged(analyse):
+    """The knees go down every 2.7 s: 6.7 s of straight-legged plank in 14.8 s (labelled
+    by eye), and with bent legs the raised hips are no pike."""
+    report = analyse("plank/pal_plank_knee_tap.mp4", "plank").report.to_dict()
+    assert 6.0 <= sum(h["duration_s"] for h in report["holds"]) <= 9.0
+    assert report["faults"] == []
+
+
 def test_partial_reps_at_the_start_and_the_end(analyse):
     """Class 9: a clip that starts at the bottom counts that squat once it is left;
     one that ends on the way up counts it; one that ends at the bottom does not."""

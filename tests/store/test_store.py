@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -35,7 +36,7 @@ from formcheck.store import (
     recording_time,
     session_time,
 )
-from formcheck.store.backend import redact
+from formcheck.store.backend import enable_wal, open_sqlite, redact
 from formcheck.store.ingest import report_record
 from formcheck.store.schema import SCHEMA_VERSION, schema_version
 from formcheck.synth.sessions import synthetic_report
@@ -391,6 +392,20 @@ def test_two_processes_recording_at_once_lose_nothing(
             assert len(sessions) == count
             assert all(len(s.reps) == 3 for s in sessions)
         assert schema_version(store.backend) == SCHEMA_VERSION
+
+
+def test_the_wal_switch_waits_while_another_process_creates_the_database(tmp_path: Path) -> None:
+    # SQLite's busy timeout does not cover the journal-mode switch: it failed at once
+    # ("database is locked") while the other writer of a new database made its schema.
+    path = tmp_path / "sessions.db"
+    creator = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    creator.execute("BEGIN IMMEDIATE")
+    creator.execute("CREATE TABLE made_first (x)")
+    threading.Timer(0.5, creator.execute, ["COMMIT"]).start()
+    backend = open_sqlite(path)
+    enable_wal(backend)
+    assert backend.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    creator.close()
 
 
 # --- files that are not a session database (SQLite) ---------------------------------
