@@ -102,7 +102,7 @@ def exercise_signals(exercise: str, px: np.ndarray, world: np.ndarray, side: str
     if exercise in ("push_up", "plank", "side_plank"):
         sig["body_line"] = body_line
         sig["body_elevation"] = segment_elevation(p("ankle"), p("shoulder"))
-    if exercise == "plank":
+    if exercise in ("plank", "side_plank"):
         sig["knee"] = joint_angle(p("hip"), p("knee"), p("ankle"))
     if exercise == "plank_shoulder_taps":
         for s in ("left", "right"):
@@ -177,7 +177,7 @@ HOLD_RULES: dict[str, HoldRule] = {
             & (s["knee"] > 140),
         )
     ],
-    "side_plank": lambda s: [(None, np.abs(s["body_line"]) <= 0.06)],
+    "side_plank": lambda s: [(None, (np.abs(s["body_line"]) <= 0.06) & (s["knee"] > 140))],
     "bridge": lambda s: [(None, hysteresis(s["hip"], 160.0, 150.0))],
     "bird_dog": lambda s: [
         (a, (s[f"{a}_arm_elevation"] > -15) & (s[f"{_other(a)}_leg_elevation"] > -15))
