@@ -305,9 +305,10 @@ def open_sqlite(path: Path) -> SQLiteBackend:
 def enable_wal(backend: SQLiteBackend, retry_s: float = 0.05) -> None:
     """Switch a formcheck SQLite file to WAL mode (readers never block the writer).
 
-    Changing the journal mode needs the file to itself, and SQLite does not wait for it
-    (no busy timeout there): while another process creates the same new database, the
-    switch is retried for up to ``BUSY_TIMEOUT_S``, as any other write waits.
+    Changing the journal mode needs the file to itself. While another process holds a
+    write lock on it (creating the same new database), SQLite answers "locked" at once
+    instead of waiting its busy timeout (the wait could deadlock), so the switch is
+    retried for up to ``BUSY_TIMEOUT_S``, as long as any other write waits.
     """
     deadline = time.monotonic() + BUSY_TIMEOUT_S
     with backend.errors():
