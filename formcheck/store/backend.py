@@ -32,6 +32,7 @@ DB_ENV = "FORMCHECK_DB"
 DB_FILE_NAME = "sessions.db"
 BUSY_TIMEOUT_S = 60.0
 CONNECT_TIMEOUT_S = 10
+WAL_RETRY_S = 0.05  # between tries of the WAL switch while another process holds the file
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _SQLITE_HEADER_BYTES = 100
@@ -302,7 +303,7 @@ def open_sqlite(path: Path) -> SQLiteBackend:
     return backend
 
 
-def enable_wal(backend: SQLiteBackend, retry_s: float = 0.05) -> None:
+def enable_wal(backend: SQLiteBackend) -> None:
     """Switch a formcheck SQLite file to WAL mode (readers never block the writer).
 
     Changing the journal mode needs the file to itself. While another process holds a
@@ -319,7 +320,7 @@ def enable_wal(backend: SQLiteBackend, retry_s: float = 0.05) -> None:
             except sqlite3.OperationalError as error:
                 if "locked" not in str(error) or time.monotonic() >= deadline:
                     raise
-                time.sleep(retry_s)
+                time.sleep(WAL_RETRY_S)
     if str(mode).lower() != "wal":
         raise StoreError(
             f"session database {backend.location!r}: cannot use WAL mode (journal mode "

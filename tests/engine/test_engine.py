@@ -652,15 +652,15 @@ def test_engine_short_hold_is_dosage_not_form():
     assert result.to_dict()["dosage"]["reps_held"] == 0
 
 
-def plank_parts(hip_drop: float = 0.0) -> dict[str, np.ndarray]:
+def plank_parts() -> dict[str, np.ndarray]:
     """A forearm plank seen side-on: shoulder, hip and ankle in a line, forearms and
-    toes on the floor (y = 0.70); ``hip_drop`` lowers the hips towards it."""
+    toes on the floor (y = 0.70)."""
     shoulder, ankle = np.array([0.3, 0.56]), np.array([0.8, 0.70])
     return {
         "shoulder": shoulder,
         "elbow": shoulder + np.array([0.0, 0.14]),
         "wrist": shoulder + np.array([-0.1, 0.14]),
-        "hip": 0.5 * (shoulder + ankle) + np.array([0.0, hip_drop]),
+        "hip": 0.5 * (shoulder + ankle),
         "knee": 0.25 * shoulder + 0.75 * ankle,
         "ankle": ankle,
         "heel": ankle + np.array([0.01, -0.02]),

@@ -132,8 +132,8 @@ def test_a_hold_goes_on_across_a_cut_between_two_shots_of_it(analyse):
     """Class 8 for holds: two plank recordings joined by a cut are one plank, timed
     as long as the two are alone (a cut ended the hold, and a reframing camera's jump
     cuts every second left a 22 s plank 11 s)."""
-    shots = [analyse(f"plank/kaiakol_plank_correct_00{n}.mp4", "plank").smoothed for n in (1, 2)]
     alone = [analyse(f"plank/kaiakol_plank_correct_00{n}.mp4", "plank") for n in (1, 2)]
+    shots = [analysis.smoothed for analysis in alone]
     offset = shots[0][-1].t_s + 1 / 30
     engine = Engine(load_spec("plank"))
     for pose in shots[0]:
