@@ -52,12 +52,20 @@ def segment_inclination(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def line_offset(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Signed distance of ``p`` from the line ``a–b`` as a fraction of ``|ab|``.
 
-    Positive above the line (against gravity), negative below it. Uses the
-    image plane (the first two coordinates): a sag is seen from the side.
+    Positive above the line (against gravity), negative below it. In the image plane
+    (2D points) that is up the picture, which a sag shows only from the side. With
+    3D world points (y down) the offset is measured in the vertical plane through
+    the line, which is the same wherever the camera stands round the body; it is NaN
+    for a vertical line, where that plane is not defined.
+
+    >>> float(line_offset(np.array([1.0, -1.0, 5.0]), np.zeros(3), np.array([4.0, 0, 0])))
+    0.25
     """
     p = np.asarray(p, dtype=np.float64)
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
+    if p.shape[-1] == 3:
+        return _vertical_plane_offset(p - a, b - a)
     ab_x, ab_y = b[..., 0] - a[..., 0], b[..., 1] - a[..., 1]
     ap_x, ap_y = p[..., 0] - a[..., 0], p[..., 1] - a[..., 1]
     # |ab × ap| / |ab| is the distance, and a further / |ab| makes it a fraction of
@@ -66,6 +74,20 @@ def line_offset(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     length_sq = ab_x * ab_x + ab_y * ab_y
     up = np.where(ab_x < 0, -1.0, 1.0)
     return -(ab_x * ap_y - ab_y * ap_x) * up / np.where(length_sq == 0, np.nan, length_sq)
+
+
+def _vertical_plane_offset(ap: np.ndarray, ab: np.ndarray) -> np.ndarray:
+    """``ap``'s component along the upward normal of ``ab`` (up less its share along
+    ``ab``), over ``|ab|``: (..., 3) vectors, y down."""
+    length_sq = np.sum(ab * ab, axis=-1)
+    length_sq = np.where(length_sq == 0, np.nan, length_sq)
+    up = np.zeros_like(ab)
+    up[..., 1] = -1.0
+    normal = up + (ab[..., 1] / length_sq)[..., None] * ab  # up · ab = -ab_y
+    normal_len = np.linalg.norm(normal, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        normal_len = np.where(normal_len < 1e-9, np.nan, normal_len)
+        return np.sum(ap * normal, axis=-1) / (normal_len * np.sqrt(length_sq))
 
 
 def normalised_distance(

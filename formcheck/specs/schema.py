@@ -369,6 +369,7 @@ def _check_other_view(spec: ExerciseSpec) -> None:
 def _check_signals(spec: ExerciseSpec, where: str = "signals") -> None:
     if not spec.signals:
         raise Invalid("signals", "at least one signal is required")
+    defined: set[str] = set()
     for name, signal in spec.signals.items():
         path = join(where, name)
         if not _ID.match(name):
@@ -379,8 +380,14 @@ def _check_signals(spec: ExerciseSpec, where: str = "signals") -> None:
             for i, member in enumerate(signal.of):
                 if member not in spec.signals:
                     raise Invalid(join(join(path, "of"), i), f"unknown signal {member!r}")
-                if isinstance(spec.signals[member], (Extremum, Change)):
-                    raise Invalid(join(join(path, "of"), i), "cannot refer to a min/max or change")
+                if isinstance(spec.signals[member], Change):
+                    raise Invalid(join(join(path, "of"), i), "cannot refer to a change")
+                if isinstance(spec.signals[member], Extremum) and member not in defined:
+                    # evaluated in file order: a min/max reads only those before it
+                    raise Invalid(
+                        join(join(path, "of"), i), f"min/max {member!r} must be defined before it"
+                    )
+            defined.add(name)
             continue
         if isinstance(signal, Change):
             if signal.of not in spec.signals:
@@ -392,13 +399,13 @@ def _check_signals(spec: ExerciseSpec, where: str = "signals") -> None:
             continue
         for key, names in landmark_fields(signal).items():
             for i, landmark in enumerate(names):
-                where = (
+                field = (
                     join(path, key)
                     if len(names) == 1 and key in ("point", "origin")
                     else (join(join(path, key), i))
                 )
                 if not is_known(landmark):
-                    raise Invalid(where, f"unknown landmark {landmark!r}")
+                    raise Invalid(field, f"unknown landmark {landmark!r}")
 
 
 def _check_condition(spec: ExerciseSpec, cond: Condition, path: str, *, metric: bool) -> None:

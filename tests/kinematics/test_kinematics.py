@@ -1,5 +1,7 @@
 """Exact-number tests of the geometry (conventions in formcheck.kinematics)."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -95,6 +97,33 @@ def test_line_offset_sign_on_a_tilted_line_does_not_flip_with_facing():
     sag_left = line_offset(hip * mirror, shoulder * mirror, ankle * mirror)
     assert sag_right < 0
     assert sag_left == pytest.approx(sag_right)
+
+
+@pytest.mark.parametrize(
+    ("p", "a", "b", "expected"),
+    [
+        ([5, -1, 0], [0, 0, 0], [10, 0, 0], 0.1),  # above a level line: as in 2D
+        ([5, 1, 0], [10, 0, 0], [0, 0, 0], -0.1),  # below, line drawn the other way
+        ([5, -1, 3], [0, 0, 0], [10, 0, 0], 0.1),  # sideways of the line: not up or down
+        ([0, -5, 0], [0, 0, 0], [0, 10, 0], math.nan),  # vertical line: no vertical plane
+    ],
+)
+def test_line_offset_3d_is_measured_in_the_vertical_plane_of_the_line(p, a, b, expected):
+    assert line_offset(P(p, float), P(a, float), P(b, float)) == pytest.approx(
+        expected, nan_ok=True
+    )
+
+
+def test_line_offset_3d_is_the_same_from_every_camera_round_the_body():
+    # A sagging plank, shoulders higher than ankles (y down), seen side-on ...
+    shoulder, ankle, hip = P([1.2, -0.3, 0.0]), P([-0.4, 0.1, 0.0]), P([0.4, 0.05, 0.0])
+    side_on = line_offset(hip, shoulder, ankle)
+    assert side_on == pytest.approx(line_offset(hip[:2], shoulder[:2], ankle[:2]))
+    for yaw in np.radians([30.0, 60.0, 90.0, 150.0]):  # ... and the camera walked round it
+        c, s = math.cos(yaw), math.sin(yaw)
+        turn = P([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+        assert line_offset(turn @ hip, turn @ shoulder, turn @ ankle) == pytest.approx(side_on)
+    assert side_on < 0
 
 
 def test_normalised_distance_and_forward_offset():

@@ -166,7 +166,19 @@ DELETE = object()
         ("bird_dog", ("signals", "trunk_tilt", "of"), "tail", "unknown signal 'tail'"),
         ("bird_dog", ("signals", "trunk_tilt", "of"), "trunk_tilt", "another change"),
         ("bird_dog", ("reps", "signal"), "trunk_tilt", "a change signal cannot count reps"),
-        ("bird_dog", ("signals", "extension", "of", 1), "trunk_tilt", "min/max or change"),
+        ("bird_dog", ("signals", "extension", "of", 1), "trunk_tilt", "refer to a change"),
+        (
+            "bird_dog",
+            ("signals", "trunk", "segment", 0),
+            "tail",
+            "bird_dog.toml: signals.trunk.segment[0]: unknown landmark 'tail'",
+        ),
+        (
+            "bird_dog",
+            ("signals", "leg", "of", 1),
+            "extension",
+            "signals.leg.of[1]: min/max 'extension' must be defined before it",
+        ),
         (
             "plank_shoulder_taps",
             ("session", "judge_frames"),
