@@ -310,7 +310,11 @@ class RepCounter:
         )
         self.count += attempt.counted
         self.phase = "rest"
-        self._baseline = s if math.isfinite(s) else math.inf
+        # A dip back to rest that never reached the working position (jitter at the rest
+        # threshold) leaves the person where they stood: the rest seen before it stays
+        # the next rep's start, so a rep split by it keeps its full range.
+        kept = self._baseline if not reached and cut_short is None else math.inf
+        self._baseline = min(kept, s) if math.isfinite(s) else math.inf
         self._fresh = not math.isfinite(s)
         self._reset_rep()
         return attempt

@@ -91,6 +91,18 @@ def test_reps_need_min_rom_and_duration():
     assert counter.count == 0
 
 
+def test_a_dip_past_rest_that_never_reached_the_bottom_keeps_the_range_of_the_next_rep():
+    """Standing at 175, a jitter dip to 158 and back to 161 (past rest, 160), then a
+    squat to 118: the squat's range is measured from 175, not from the 161 the dip
+    ended on (57 deg, under min_rom), so it counts."""
+    knee = [175.0] * 10 + [158.0, 161.0] + list(np.linspace(161.0, 118.0, 15)) + [118.0] * 5
+    knee += list(np.linspace(118.0, 175.0, 15)) + [175.0] * 10
+    rule = dataclasses.replace(SQUAT_RULE, min_rom=50.0)
+    counter, attempts = run_counter(rule, times(len(knee) / FPS), np.array(knee))
+    assert [a.reason for a in attempts] == ["short_of_peak", None]
+    assert counter.count == 1 and attempts[1].rom == pytest.approx(57.0)
+
+
 def test_reps_partial_attempt_is_reported_not_counted():
     t = times(4.0)
     dip = 175.0 - 26.5 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 1.0, 0.0, 2.0) / 2.0))
