@@ -78,7 +78,7 @@ def benchmark_value(dotted: str) -> float:
     """A number of a committed results file: ``"file.json:key.key"`` (a list of rows
     is indexed by the value of its ``group`` key), or the ratio ``"A / B"`` of two.
 
-    >>> benchmark_value("accuracy.json:summary.real_counts.clips / summary.real_counts.clips")
+    >>> benchmark_value("accuracy.json:summary.real.formcheck.exact / summary.real.formcheck.exact")
     1.0
     """
     if " / " in dotted:
