@@ -36,10 +36,9 @@ import realclip_scores as scores
 from accuracy import found_in
 from naive_peer import naive_result
 from realclips import ClipLabel, load_labels
-from rule_ablation import _found, cut_positions, patched, summarise
+from rule_ablation import _found, cut_positions, patched, publish, shown_path, summarise
 
 import formcheck.pipeline as pipeline
-from formcheck.atomic import write_text_atomic
 from formcheck.landmarks import MIRROR
 from formcheck.report.markdown import md_row
 from formcheck.sources import ReplaySource
@@ -283,11 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python benchmarks/recording_shifts.py "
         + " ".join(sys.argv[1:] if argv is None else argv),
         "landmarks": str(args.landmarks),
-        "cuts_from": str(
-            args.cuts_from.relative_to(ROOT)
-            if args.cuts_from.is_relative_to(ROOT)
-            else args.cuts_from
-        ),
+        "cuts_from": shown_path(args.cuts_from),
         "workers": args.workers,
         "summaries": {key: summarise(rows, key) for key in keys},
         "rows": rows,
@@ -295,9 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_start": load_start,
         "load_end": os.getloadavg()[0],
     }
-    write_text_atomic(args.out.with_suffix(".json"), json.dumps(run, indent=1) + "\n")
-    write_text_atomic(args.out.with_suffix(".md"), to_markdown(run))
-    print(to_markdown(run))
+    publish(run, args.out, to_markdown)
     return 0
 
 

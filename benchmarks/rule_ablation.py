@@ -382,6 +382,18 @@ def to_markdown(run: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def shown_path(path: Path) -> str:
+    """``path`` relative to the checkout when it lies inside it (for results pages)."""
+    return str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
+def publish(run: dict[str, Any], out: Path, page: Callable[[dict[str, Any]], str]) -> None:
+    """Write the run (JSON) and its page (Markdown) atomically beside ``out``; print the page."""
+    write_text_atomic(out.with_suffix(".json"), json.dumps(run, indent=1) + "\n")
+    write_text_atomic(out.with_suffix(".md"), page(run))
+    print(page(run))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--landmarks", type=Path, required=True)
@@ -419,11 +431,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python benchmarks/rule_ablation.py "
         + " ".join(sys.argv[1:] if argv is None else argv),
         "landmarks": str(args.landmarks),
-        "cuts_from": str(
-            args.cuts_from.relative_to(ROOT)
-            if args.cuts_from.is_relative_to(ROOT)
-            else args.cuts_from
-        ),
+        "cuts_from": shown_path(args.cuts_from),
         "baseline_matches": "yes" if not mismatched else f"no ({', '.join(mismatched)})",
         "summaries": {v.name: summarise(rows, v.name) for v in variants},
         "rows": rows,
@@ -431,9 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_start": load_start,
         "load_end": os.getloadavg()[0],
     }
-    write_text_atomic(args.out.with_suffix(".json"), json.dumps(run, indent=1) + "\n")
-    write_text_atomic(args.out.with_suffix(".md"), to_markdown(run))
-    print(to_markdown(run))
+    publish(run, args.out, to_markdown)
     return 0
 
 
