@@ -155,7 +155,8 @@ def synthetic_rows(n: int, workers: int, keep_dir: Path | None) -> list[dict[str
 
 
 def _angle_errors(truth_angles: dict[str, list], result: dict[str, Any]) -> dict[str, list[float]]:
-    """Per joint name, the per-frame error in degrees (NaN where either is unknown)."""
+    """Per joint name, the per-frame error in degrees (NaN where either is unknown),
+    to 0.01 degree: the results file keeps every frame, and full floats made it 5 MB."""
     t_true = np.asarray(truth_angles["t_s"])
     t_est = np.asarray(result["t_s"])
     out = {}
@@ -163,7 +164,7 @@ def _angle_errors(truth_angles: dict[str, list], result: dict[str, Any]) -> dict
         if name not in truth_angles:
             continue
         est = np.interp(t_true, t_est, np.asarray(values, dtype=float))
-        out[name] = (est - np.asarray(truth_angles[name], dtype=float)).tolist()
+        out[name] = np.round(est - np.asarray(truth_angles[name], dtype=float), 2).tolist()
     return out
 
 
