@@ -17,10 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.cpu import auto_threads
 from formcheck.engine import SessionResult, analyze_poses
 from formcheck.filters import smooth_offline
 from formcheck.landmarks import NUM_LANDMARKS
-from formcheck.pipeline import Analysis, analyze
+from formcheck.pipeline import Analysis, AnalysisOptions, analyze
 from formcheck.render.video import VideoWriter
 from formcheck.sampling import resample
 from formcheck.specs import load_spec
@@ -128,11 +129,22 @@ REPO_ROOT = Path(__file__).parents[1]
 SAMPLE_DIR = REPO_ROOT / "sample_videos"
 
 
+def pinned_options(**settings: Any) -> AnalysisOptions:
+    """Analysis options whose inference threads stay as chosen at the start.
+
+    With the default, a moment of load mid-clip falls back to fewer threads and
+    restarts the tracker there, and the landmarks after it differ a little from an
+    undisturbed run's (``AnalysisOptions.tracker_restart_s``): enough for one
+    analysis of a sample to count a shoulder tap the other did not. Tests that
+    compare two analyses of one video must not depend on the machine's load."""
+    return AnalysisOptions(threads=auto_threads(), **settings)
+
+
 @functools.cache
 def sample_analysis(name: str, exercise: str) -> Analysis:
     """``analyze`` of a bundled sample video at full rate, with real MediaPipe (run
     once per session: the sample tests and the sampling tests share it)."""
-    return analyze(SAMPLE_DIR / f"{name}.mp4", exercise)
+    return analyze(SAMPLE_DIR / f"{name}.mp4", exercise, pinned_options())
 
 
 def engine_result(

@@ -13,12 +13,13 @@ from builders import (
     decisions,
     event_times,
     performance,
+    pinned_options,
     sample_analysis,
     sampling_replay,
     uniform_pose,
 )
 
-from formcheck.pipeline import AnalysisOptions, analyze
+from formcheck.pipeline import analyze
 from formcheck.sampling import AdaptiveSampler, fill_skipped, plan_for
 from formcheck.specs import load_spec
 from formcheck.synth.motions import MOTIONS
@@ -74,7 +75,7 @@ def test_adaptive_sampling_matches_full_rate_on_samples(truth):
     name = truth.name.removesuffix(".truth.json")
     video = truth.with_name(f"{name}.mp4")
     full = sample_analysis(name, exercise).report
-    fast = analyze(video, exercise, AnalysisOptions(sampling="adaptive")).report
+    fast = analyze(video, exercise, pinned_options(sampling="adaptive")).report
     assert fast.analysis.sampling is not None
     assert fast.analysis.sampling.frames_analysed < full.stats.frames
     assert decisions(fast.session) == decisions(full.session)

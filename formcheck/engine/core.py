@@ -23,7 +23,7 @@ import numpy as np
 from formcheck.engine.cues import CueThrottle
 from formcheck.engine.faults import FaultTracker, attempt_faults
 from formcheck.engine.history import SeriesBuffer
-from formcheck.engine.holds import HoldTimer
+from formcheck.engine.holds import HoldInterval, SideHold
 from formcheck.engine.neutral import Neutral
 from formcheck.engine.reps import NOT_COUNTED_REASONS, Attempt, RepCounter
 from formcheck.engine.results import (
@@ -69,7 +69,6 @@ class _Track:
     # The same count on every landmark the model placed, however unsure or far out
     # of the picture: a rep it finds that ``reps`` does not was seen but not counted.
     shadow: RepCounter | None
-    hold: HoldTimer | None
     faults: list[FaultTracker]
     neutral: Neutral
     best_hold_s: float = 0.0
@@ -146,7 +145,6 @@ class Engine:
                 RepCounter(spec.reps, session.gap_grace_s, session.judge_frames)
                 if spec.reps
                 else None,
-                HoldTimer(hold.grace_s, hold.min_s) if hold else None,
                 [
                     FaultTracker(rule, session.gap_grace_s)
                     for rule in frame_rules
@@ -156,6 +154,7 @@ class Engine:
             )
             for index, key in enumerate(keys)
         ]
+        self._hold = SideHold(hold.grace_s, hold.min_s) if hold else None
         self._key_landmarks = {
             s: sorted(self._evaluator.required_landmarks([s], self._key_signals)) for s in SIDES
         }
@@ -238,7 +237,11 @@ class Engine:
                 return all(count >= targets.reps[0] for count in counts)
             return sum(counts) >= targets.reps[0]
         if targets.hold_s is not None and self.spec.hold is not None:
-            best = [max(t.best_hold_s, t.hold.held_s(t_s) if t.hold else 0.0) for t in self._tracks]
+            hold = self._hold
+            best = [
+                max(t.best_hold_s, hold.held_s(t_s) if hold and hold.side == t.key else 0.0)
+                for t in self._tracks
+            ]
             reached = [b >= targets.hold_s[0] for b in best]
             return all(reached) if per_side else any(reached)
         return None
@@ -255,8 +258,8 @@ class Engine:
         if phase == "holding":
             # Not in a wobble out of the posture (knees down between knee taps): form
             # is judged in the posture the hold times.
-            hold = track.hold
-            return hold is not None and hold.active and hold.in_band is not False
+            hold = self._hold
+            return hold is not None and hold.active and hold.in_band(track.key) is not False
         if track.reps is None:
             return False
         if phase == "rep":
@@ -313,12 +316,15 @@ class Engine:
         if self._keep_history:
             self._t.append(t)
         shown: dict[str, float] = {}
+        if self.spec.hold is not None:
+            bands = {track.key: all_of(self.spec.hold.when, v) for track, _, v in per_track}
+            events += self._update_hold(t, bands)
+            if pose.detected:
+                for key, in_band in bands.items():
+                    self._hold_frames[key] += 1
+                    self._hold_unknown[key] += in_band is None
+                    self._hold_band_seen |= in_band is True
         for track, track_side, values in per_track:
-            if self.spec.hold is not None and pose.detected:
-                self._hold_frames[track.key] += 1
-                in_band = all_of(self.spec.hold.when, values)
-                self._hold_unknown[track.key] += in_band is None
-                self._hold_band_seen |= in_band is True
             events += self._update_track(
                 track, track_side or "left", t, values, pose, unseen, other_view, low_rate
             )
@@ -363,16 +369,6 @@ class Engine:
             self._update_shadow(track, side, t, pose, unseen, values, other_view)
         if track.neutral:
             track.neutral.fill(t, values, track.reps is None or track.reps.phase == "rest")
-        if track.hold is not None and spec.hold is not None:
-            announced = track.hold.announced and track.hold.active
-            ended = track.hold.update(t, all_of(spec.hold.when, values))
-            if ended is not None:
-                events += self._end_hold(track, side, ended.start_s, ended.end_s, ended.duration_s)
-            if track.hold.active:
-                self._last_progress_s = t
-                if track.hold.announced and not announced:
-                    data = {"side": side, "start_s": track.hold.start_s}
-                    events.append(Event("hold_start", t, data))
         active = self._states.active
         for tracker in track.faults:
             rule = tracker.rule
@@ -434,13 +430,37 @@ class Engine:
             self._unmeasured.append((attempt, side, f"the {landmark} {why}"))
         track.shadow_missing.clear()
 
-    def _end_hold(
-        self, track: _Track, side: str, start_s: float, end_s: float, duration_s: float
-    ) -> list[Event]:
-        hold = Hold(side, start_s, end_s, duration_s, self._hold_target_s or 0.0)
+    def _update_hold(self, t: float, bands: dict[str, bool | None]) -> list[Event]:
+        """Advance the hold with each track's reading of the posture."""
+        hold = self._hold
+        assert hold is not None
+        events: list[Event] = []
+        announced = hold.announced and hold.active
+        ended = hold.update(t, bands)
+        if ended is not None:
+            events += self._end_hold(*ended)
+        if hold.active and hold.side is not None:
+            self._last_progress_s = t
+            if hold.announced and not announced:
+                data = {"side": self._hold_side(hold.side), "start_s": hold.start_s}
+                events.append(Event("hold_start", t, data))
+        return events
+
+    def _hold_side(self, key: str) -> str:
+        """The side a hold of track ``key`` is reported on (the side facing the camera
+        now for a spec that follows it)."""
+        return (self._selector.side or "left") if key == "facing" else key
+
+    def _end_hold(self, key: str, interval: HoldInterval) -> list[Event]:
+        target_s = self._hold_target_s or 0.0
+        hold = Hold(
+            self._hold_side(key), interval.start_s, interval.end_s, interval.duration_s, target_s
+        )
         self._holds.append(hold)
-        track.best_hold_s = max(track.best_hold_s, hold.duration_s)
-        return [Event("hold_end", end_s, hold.to_dict())]
+        for track in self._tracks:
+            if track.key == key:
+                track.best_hold_s = max(track.best_hold_s, hold.duration_s)
+        return [Event("hold_end", interval.end_s, hold.to_dict())]
 
     def _unchecked_holds(self) -> list[str]:
         """Warnings for a side (or the body) with no hold timed at all, whose hold
@@ -582,9 +602,9 @@ class Engine:
 
     def _refresh_status(self, t: float, shown: dict[str, float], fps: float = math.nan) -> None:
         hold_s: float | None = None
+        if self._hold is not None and self._hold.active:
+            hold_s = self._hold.held_s(t)
         for track in self._tracks:
-            if track.hold is not None and track.hold.active:
-                hold_s = max(hold_s or 0.0, track.hold.held_s(t))
             dwell = track.reps.peak_dwell_s(t) if track.reps else None
             if dwell is not None and self._hold_target_s:
                 hold_s = max(hold_s or 0.0, dwell)
@@ -610,6 +630,12 @@ class Engine:
         ``cut``, a rep not yet out of the working position waits for the next value:
         :meth:`RepCounter.cut`)."""
         events: list[Event] = []
+        # A hold goes on across a cut when the posture is held on both sides of it
+        # (the timer's grace): an edit changes the shot, not what the person does.
+        if self._hold is not None and not cut:
+            ended = self._hold.close()
+            if ended is not None:
+                events += self._end_hold(*ended)
         for track in self._tracks:
             side = self._track_side(track) or "left"
             if track.reps is not None:
@@ -620,14 +646,6 @@ class Engine:
                 attempt = track.shadow.cut(t_s) if cut else track.shadow.close(t_s)
                 if attempt is not None:
                     self._keep_shadow(track, side, attempt)
-            # A hold goes on across a cut when the posture is held on both sides of it
-            # (the timer's grace): an edit changes the shot, not what the person does.
-            if track.hold is not None and not cut:
-                ended = track.hold.close()
-                if ended is not None:
-                    events += self._end_hold(
-                        track, side, ended.start_s, ended.end_s, ended.duration_s
-                    )
             for tracker in track.faults:
                 span = tracker.close()
                 if span is not None:

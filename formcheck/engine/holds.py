@@ -1,4 +1,5 @@
-"""Hold timing for one body side: the timer runs while the posture is in its band.
+"""Hold timing: the timer runs while the posture is in its band (:class:`HoldTimer`),
+on whichever side holds it (:class:`SideHold`).
 
 A hold starts on the first in-band frame and ends at the last in-band frame before
 a stretch out of band (or unseen) longer than the grace period. Brief wobbles out
@@ -86,3 +87,63 @@ class HoldTimer:
         if duration < self._min_s:
             return None
         return HoldInterval(self._start_s, self._last_in_s, duration)
+
+
+class SideHold:
+    """Times one hold across the tracked sides, credited to the side that started it.
+
+    A per-side stretch is held by one leg at a time, and nobody changes legs without
+    leaving the posture (a foot goes down before the other comes up). Seen side-on,
+    the pose model names the legs the wrong way round for seconds at a time, and may
+    draw the hidden leg in the posture too: the posture then passes from one side's
+    signals to the other's without a break. So the hold runs while any side is in
+    the posture and ends only when none has been, past the grace; a real change of
+    legs outlasts the grace and starts a new hold.
+
+    Args:
+        grace_s, min_s: as :class:`HoldTimer`.
+    """
+
+    def __init__(self, grace_s: float, min_s: float) -> None:
+        self._timer = HoldTimer(grace_s, min_s)
+        self.side: str | None = None
+        self._bands: dict[str, bool | None] = {}
+
+    @property
+    def active(self) -> bool:
+        return self._timer.active
+
+    @property
+    def announced(self) -> bool:
+        return self._timer.announced
+
+    @property
+    def start_s(self) -> float:
+        return self._timer.start_s
+
+    def held_s(self, t_s: float) -> float:
+        return self._timer.held_s(t_s)
+
+    def in_band(self, side: str) -> bool | None:
+        """The last frame's reading of ``side``'s posture (None: unseen)."""
+        return self._bands.get(side)
+
+    def update(self, t_s: float, bands: dict[str, bool | None]) -> tuple[str, HoldInterval] | None:
+        """Advance by one frame with each side's reading (True: in the posture,
+        False: out of it, None: unseen); returns a hold that ended, with its side."""
+        self._bands = dict(bands)
+        readings = bands.values()
+        in_band = True if True in readings else False if False in readings else None
+        side = self.side
+        ended = self._timer.update(t_s, in_band)
+        if not self._timer.active:
+            self.side = None
+        elif self._timer.start_s == t_s:  # a hold starts on this frame
+            self.side = next(s for s, band in bands.items() if band is True)
+        return (side, ended) if ended is not None and side is not None else None
+
+    def close(self) -> tuple[str, HoldInterval] | None:
+        """End the hold in progress; None if none, or too short."""
+        side, self.side = self.side, None
+        ended = self._timer.close()
+        return (side, ended) if ended is not None and side is not None else None

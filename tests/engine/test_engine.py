@@ -11,9 +11,9 @@ import pytest
 
 from formcheck.engine import Engine, analyze_poses
 from formcheck.engine.faults import FaultTracker
-from formcheck.engine.holds import HoldTimer
+from formcheck.engine.holds import HoldTimer, SideHold
 from formcheck.engine.reps import RepCounter
-from formcheck.landmarks import INDEX, LANDMARK_NAMES
+from formcheck.landmarks import INDEX, LANDMARK_NAMES, MIRROR
 from formcheck.specs import FaultRule, RepRule, load_spec
 from formcheck.specs.schema import Condition
 from formcheck.types import PoseFrame
@@ -153,6 +153,65 @@ def test_hold_unseen_frames_within_grace_count_as_held():
 def test_hold_long_break_splits_and_short_holds_are_dropped():
     holds = run_hold([True] * 150 + [False] * 60 + [True] * 151 + [False] * 40 + [True] * 10)
     assert [round(h.duration_s, 6) for h in holds] == [round(149 * DT, 6), round(150 * DT, 6)]
+
+
+def run_side_hold(left: list[bool | None], right: list[bool | None]):
+    hold = SideHold(grace_s=1.0, min_s=1.0)
+    holds = []
+    for i, (a, b) in enumerate(zip(left, right, strict=True)):
+        if (ended := hold.update(i * DT, {"left": a, "right": b})) is not None:
+            holds.append(ended)
+    if (last := hold.close()) is not None:
+        holds.append(last)
+    return [(side, round(h.start_s, 6), round(h.duration_s, 6)) for side, h in holds]
+
+
+def test_a_hold_that_passes_to_the_other_sides_signals_stays_the_first_sides():
+    # The model names the legs the other way round mid-hold: one 10 s left hold.
+    left = [True] * 150 + [False] * 151
+    right = [False] * 150 + [True] * 151
+    assert run_side_hold(left, right) == [("left", 0.0, round(300 * DT, 6))]
+
+
+def test_a_change_of_legs_that_leaves_the_posture_makes_two_holds():
+    left = [True] * 150 + [False] * 40 + [False] * 151
+    right = [False] * 150 + [False] * 40 + [True] * 151
+    assert run_side_hold(left, right) == [
+        ("left", 0.0, round(149 * DT, 6)),
+        ("right", round(190 * DT, 6), round(150 * DT, 6)),
+    ]
+
+
+def test_both_sides_in_the_posture_is_one_hold_of_the_side_first_in_it():
+    left = [False] * 30 + [True] * 150 + [None] * 30
+    right = [True] * 90 + [True] * 120
+    assert run_side_hold(left, right) == [("right", 0.0, round(209 * DT, 6))]
+
+
+def with_sides_swapped(pose: PoseFrame) -> PoseFrame:
+    """The pose with every landmark named for the other side, as a model that swaps
+    the legs of a person seen side-on names them."""
+    order = list(MIRROR)
+    return dataclasses.replace(
+        pose,
+        image_xyz=pose.image_xyz[order],
+        world_xyz=pose.world_xyz[order],
+        visibility=pose.visibility[order],
+        presence=pose.presence[order],
+    )
+
+
+def test_a_per_side_stretch_whose_legs_the_model_swaps_mid_hold_is_timed_on_its_side():
+    """Class 10: the model swaps the legs of a side-on quad stretch for the second
+    half of the left hold; the hold stays one left hold, as long as without the swap,
+    and the right leg's hold after a real change of legs is still its own."""
+    spec = load_spec("quad_stretch")
+    poses = builders.performance("quad_stretch")
+    as_filmed = [(h.side, h.duration_s) for h in analyze_poses(spec, poses).holds]
+    swapped = [with_sides_swapped(p) if 10.0 <= p.t_s <= 18.0 else p for p in poses]
+    holds = [(h.side, h.duration_s) for h in analyze_poses(spec, swapped).holds]
+    assert [side for side, _ in holds] == [side for side, _ in as_filmed] == ["left", "right"]
+    assert [d for _, d in holds] == pytest.approx([d for _, d in as_filmed], abs=0.1)
 
 
 # --------------------------------------------------------------------- faults
