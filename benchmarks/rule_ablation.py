@@ -150,9 +150,9 @@ VARIANTS = [
     ),
     Variant(
         "strict_edge",
-        "edge tolerance (edge_margin 0.05)",
-        "a landmark must be inside the picture (edge_margin 0)",
-        spec=_session(edge_margin=0.0),
+        "edge tolerance (edge_margin 0.05 for form, count_edge_margin 0.2 for the count)",
+        "a landmark must be inside the picture (both margins 0)",
+        spec=_session(edge_margin=0.0, count_edge_margin=0.0),
     ),
     Variant(
         "no_positioning",

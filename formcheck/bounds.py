@@ -212,6 +212,7 @@ SPEC_FIELDS: dict[str, Bound] = {
     "SessionRule.side_view_max_width": Bound(low=0, low_open=True, high=10, why="a ratio"),
     "SessionRule.cue_display_s": _SESSION_S,
     "SessionRule.edge_margin": Bound(low=0, high=1, why="a fraction of the picture's size"),
+    "SessionRule.count_edge_margin": Bound(low=0, high=1, why="a fraction of the picture's size"),
     "SessionRule.baseline_s": _SESSION_S,
     "SessionRule.judge_frames": Bound(low=2, high=100, why="frames a timed check needs"),
     "JointAngle.points": NAME,

@@ -290,7 +290,12 @@ class Engine:
         if math.isnan(self._first_t):
             self._first_t = t
         per_track = []
-        unseen = unmeasured(pose, self.spec.session.visibility_min, self.spec.session.edge_margin)
+        session = self.spec.session
+        unseen = unmeasured(pose, session.visibility_min, session.count_edge_margin)
+        form_unseen = unmeasured(pose, session.visibility_min, session.edge_margin)
+        # Form checks read fewer landmarks past the edge than the count: only then
+        # are their values worked out apart.
+        narrower = None if np.array_equal(form_unseen, unseen) else form_unseen
         evaluator = self._other_evaluator if other_view else self._evaluator
         for track in self._tracks:
             track_side = self._track_side(track)
@@ -326,7 +331,7 @@ class Engine:
                     self._hold_band_seen |= in_band is True
         for track, track_side, values in per_track:
             events += self._update_track(
-                track, track_side or "left", t, values, pose, unseen, other_view, low_rate
+                track, track_side or "left", t, values, pose, unseen, narrower, other_view, low_rate
             )
             if self._keep_history:
                 for name, value in values.items():
@@ -345,9 +350,12 @@ class Engine:
         values: dict[str, float],
         pose: PoseFrame,
         unseen: np.ndarray,
+        form_unseen: np.ndarray | None,
         other_view: bool,
         low_rate: bool,
     ) -> list[Event]:
+        """Advance one track: its count on ``values``, its form checks on ``values``
+        narrowed to the landmarks ``form_unseen`` leaves (None: the same landmarks)."""
         events: list[Event] = []
         spec = self.spec
         if track.reps is not None and spec.reps is not None:
@@ -369,6 +377,10 @@ class Engine:
             self._update_shadow(track, side, t, pose, unseen, values, other_view)
         if track.neutral:
             track.neutral.fill(t, values, track.reps is None or track.reps.phase == "rest")
+        form = values
+        if form_unseen is not None:
+            evaluator = self._other_evaluator if other_view else self._evaluator
+            form = evaluator.restrict(values, side, form_unseen)
         active = self._states.active
         for tracker in track.faults:
             rule = tracker.rule
@@ -383,7 +395,7 @@ class Engine:
                     self._withheld_rate.add(rule.id)
                     offending = None
                 else:
-                    offending = all_of(rule.when, values)
+                    offending = all_of(rule.when, form)
                     self._fault_unknown[rule.id] += offending is None
             elif not active:
                 offending = None

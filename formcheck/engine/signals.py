@@ -1,8 +1,10 @@
 """Per-frame signal values from a pose, and the declarative conditions on them.
 
 A landmark is *measured* when its visibility reaches the threshold and it lies in
-the picture or less than ``edge_margin`` past its edge (MediaPipe still places a
-landmark just outside the picture well: ``benchmarks/results/edge_tolerance.md``).
+the picture or less than a margin past its edge (MediaPipe still places a landmark
+just outside the picture well: ``benchmarks/results/edge_tolerance.md``): the count
+reads landmarks further out (``count_edge_margin``) than form checks do
+(``edge_margin``, :meth:`SignalEvaluator.restrict`).
 An unmeasured landmark is NaN, so any signal that reads it is NaN; a condition on
 a NaN signal is unknown (``None``), never true or false. ``change`` signals need
 the rep's history and are filled in by the engine.
@@ -69,13 +71,14 @@ class SignalEvaluator:
     """Evaluates a spec's signals on one pose for one body side.
 
     A landmark is measured as the spec's ``session.visibility_min`` and
-    ``session.edge_margin`` say (:func:`unmeasured`).
+    ``session.count_edge_margin`` say (:func:`unmeasured`); :meth:`restrict` narrows
+    the values to what form checks measure.
     """
 
     def __init__(self, spec: ExerciseSpec) -> None:
         self._signals = spec.signals
         self._visibility_min = spec.session.visibility_min
-        self._edge_margin = spec.session.edge_margin
+        self._edge_margin = spec.session.count_edge_margin
         self._indices = {
             side: {
                 name: [
@@ -142,6 +145,26 @@ class SignalEvaluator:
             if isinstance(signal, Extremum):
                 values[name] = self._extremum(signal, values)
         return values
+
+    def restrict(
+        self, values: Mapping[str, float], side: str, unseen: np.ndarray
+    ) -> dict[str, float]:
+        """``values`` (of :meth:`evaluate` for ``side``, change signals filled in) with
+        every signal NaN that reads a landmark in ``unseen``: the same frame as a
+        stricter measurement sees it, without measuring it again."""
+        out = dict(values)
+        for name, signal in self._signals.items():
+            if isinstance(signal, (Extremum, Change)):
+                continue
+            if unseen[self._indices[side][name]].any():
+                out[name] = math.nan
+        for name, signal in self._signals.items():  # in order: a min/max reads earlier ones
+            if isinstance(signal, Extremum):
+                out[name] = self._extremum(signal, out)
+        for name, signal in self._signals.items():
+            if isinstance(signal, Change) and math.isnan(out[signal.of]):
+                out[name] = math.nan
+        return out
 
     def placed_value(self, pose: PoseFrame, side: str, name: str) -> float:
         """Signal ``name`` (a landmark signal or a ``min``/``max``) on every landmark

@@ -251,9 +251,16 @@ class SessionRule:
 
     Attributes:
         visibility_min: landmarks below this visibility are treated as unseen (NaN).
-        edge_margin: landmarks up to this far past the picture's edge (a fraction
-            of its width or height) are still measured; further out they are unseen
-            (measured: ``benchmarks/results/edge_tolerance.md``).
+        edge_margin: for form checks, landmarks up to this far past the picture's
+            edge (a fraction of its width or height) are still measured; further out
+            they are unseen. Up to 0.05 past the edge, joint angles are as accurate as
+            just inside it (``benchmarks/results/edge_tolerance.md``).
+        count_edge_margin: the same for the count, the hold timer and the checks of
+            a rep's range, which only need to know which side of two thresholds
+            20-35 deg apart an angle lies: up to 0.2 past the edge the angles are off
+            by 12 deg (median) and the model still gives most such landmarks a
+            visibility over 0.5; a close camera cuts off the hands or feet at the end
+            of their travel there.
         gap_grace_s: unseen stretches shorter than this keep a rep or fault going.
         leave_after_s: how long a person must be missing or out of position before
             the session leaves the exercising state.
@@ -270,6 +277,7 @@ class SessionRule:
 
     visibility_min: float = VISIBILITY_MIN
     edge_margin: float = 0.05
+    count_edge_margin: float = 0.2
     gap_grace_s: float = 1.0
     leave_after_s: float = 0.5
     rest_after_s: float = 5.0

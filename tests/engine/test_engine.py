@@ -13,6 +13,7 @@ from formcheck.engine import Engine, analyze_poses
 from formcheck.engine.faults import FaultTracker
 from formcheck.engine.holds import HoldTimer, SideHold
 from formcheck.engine.reps import RepCounter
+from formcheck.engine.signals import SignalEvaluator
 from formcheck.landmarks import INDEX, LANDMARK_NAMES, MIRROR
 from formcheck.specs import FaultRule, RepRule, load_spec
 from formcheck.specs.schema import Condition
@@ -455,18 +456,35 @@ def test_engine_counts_with_landmarks_just_past_the_picture_edge():
     """Class 1: the wrists sit just below the picture, confidently placed: the
     elbow angle is measured, so the reps count."""
     spec = load_spec("push_up")
-    poses = pushup_poses(wrist_y=1.0 + 0.9 * spec.session.edge_margin)
+    poses = pushup_poses(wrist_y=1.0 + 0.9 * spec.session.count_edge_margin)
     result = analyze_poses(spec, poses)
     assert result.reps_total == 3
     assert [s.state for s in result.states] == ["exercising"]
     assert result.not_counted == ()
 
 
+def test_landmarks_past_the_form_margin_count_but_judge_no_form():
+    """Class 1: the feet lie 0.12 past the picture's edge, between the margins: the
+    push-ups count, the hip line they anchor is not judged, and the report says so."""
+    spec = load_spec("push_up")
+    past = 0.5 * (spec.session.edge_margin + spec.session.count_edge_margin)
+    poses = pushup_poses()
+    for pose in poses:
+        pose.image_xyz[:, 0] += 1.0 + past - pose.image_xyz[INDEX["left_ankle"], 0]
+    result = analyze_poses(spec, poses)
+    assert result.reps_total == 3 and result.faults == ()
+    assert np.all(np.isfinite(result.signals["hip_line"]))  # the count's own reading
+    assert result.warnings == tuple(
+        f"{fault} not checked in 100% of exercising frames (a landmark it needs was not visible)"
+        for fault in ("hip_sag", "hip_pike")
+    )
+
+
 def test_engine_says_which_movements_were_not_counted_and_why():
     """Class 1: wrists far below the picture are not measured, so nothing counts,
     but the movements were seen: the result lists them with the reason."""
     spec = load_spec("push_up")
-    poses = pushup_poses(wrist_y=1.0 + spec.session.edge_margin + 0.05)
+    poses = pushup_poses(wrist_y=1.0 + spec.session.count_edge_margin + 0.05)
     result = analyze_poses(spec, poses)
     assert result.reps_total == 0
     assert [(n.reason, n.message) for n in result.not_counted] == [
@@ -671,7 +689,7 @@ def test_engine_close_framing_reaching_hand_past_the_edge_still_counts():
     # Move the picture's left edge in until the reaching wrist ends 0.6 margins past it.
     reach_x = min(p.image_xyz[INDEX["left_wrist"], 0] for p in poses)
     for pose in poses:
-        pose.image_xyz[:, 0] -= reach_x + 0.6 * spec.session.edge_margin
+        pose.image_xyz[:, 0] -= reach_x + 0.6 * spec.session.count_edge_margin
     result = analyze_poses(spec, poses)
     assert result.reps_left == 3 and result.not_counted == ()
 
@@ -1134,3 +1152,23 @@ def test_a_few_wrong_poses_just_after_a_cut_make_no_rep():
     result = engine.finish()
     assert result.reps_total == 0
     assert [n.reason for n in result.not_counted] == ["too_quick"]
+
+
+def test_restrict_blanks_every_signal_that_reads_a_narrowed_landmark():
+    """A min/max blanks with a member (nested ones too), a change with its base;
+    the rest keep their values exactly."""
+    spec = load_spec("bird_dog")
+    evaluator = SignalEvaluator(spec)
+    pose = bird_dog_poses(1, 0.0, 0.0)[60]
+    values = evaluator.evaluate(pose, "left")
+    values["trunk_tilt"] = 1.5  # a change signal, as the engine fills it in
+    unseen = np.zeros(len(LANDMARK_NAMES), dtype=bool)
+    unseen[INDEX["right_ankle"]] = True  # the opposite leg's ankle
+    narrowed = evaluator.restrict(values, "left", unseen)
+    blank = {name for name, value in narrowed.items() if math.isnan(value)}
+    assert blank == {"opposite_leg", "leg", "extension"}  # extension = min(arm, leg)
+    assert {k: v for k, v in narrowed.items() if k not in blank} == {
+        k: v for k, v in values.items() if k not in blank
+    }
+    unseen[INDEX["left_hip"]] = True  # the trunk's hip: the change goes blank too
+    assert math.isnan(evaluator.restrict(values, "left", unseen)["trunk_tilt"])

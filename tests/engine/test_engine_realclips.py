@@ -180,6 +180,17 @@ def test_front_on_wall_sit_is_timed(analyse):
     assert set(report["view"]["withheld"]) <= {"knees_past_toes", "back_off_wall"}
 
 
+def test_a_side_on_stretch_whose_legs_the_model_swaps_is_timed_on_one_side(analyse):
+    """Class 10: a left-leg quad stretch held through three shots (by eye: 0-22 s,
+    all left); side-on, the model names the bent leg right from 13.5 s. One side's
+    hold, not a left hold and a right one."""
+    report = analyse(
+        "quad_stretch/malik_quad_stretch_wall.mp4", "quad_stretch", frames=550
+    ).report.to_dict()
+    assert {h["side"] for h in report["holds"]} == {"left"}
+    assert 19.0 <= sum(h["duration_s"] for h in report["holds"]) <= 22.5
+
+
 def test_close_framing_head_cut_off_still_counts(analyse):
     """Class 11: the head and shoulders are above the picture most of the clip; the
     knee that defines the squat is seen, so it counts."""
