@@ -15,7 +15,10 @@ Two cheap signals, both online (only past frames), so live and offline agree:
 * **The person.** Between two frames with a person, the shoulder and hip midpoints move
   further than a body moves in that time (in torso lengths), or the torso changes size
   at once: a jump cut, or a re-detection at another place after the tracker lost the
-  person. The cut is placed at the first frame after the person was last seen.
+  person. The cut is placed at the first frame after the person was last seen; a
+  re-detection is trusted when the next frame confirms it, so live the engine has
+  seen that one frame of the new shot before the cut (too few to end a rep:
+  ``session.judge_frames``).
 
 Replayed landmarks (``.npz``) have no picture: only the person's jumps are found there.
 A cut between shots in which the person stands in the same place and posture is then
@@ -120,7 +123,10 @@ class PersonJumps:
 
     Sizes are in body sizes (:func:`_whereabouts`). Time counts from the last frame
     whose picture changed, so a video that repeats each picture for several frames
-    (a slideshow of a movement) is not taken for a row of cuts.
+    (a slideshow of a movement) is not taken for a row of cuts. A person found
+    elsewhere after being lost is a cut once the next frame finds them there too: a
+    tracker that loses someone leaving the picture often finds a body on one frame
+    in between, shrunk or folded, that is not there on the next.
 
     Args:
         max_move: how far the shoulder or hip midpoint may move from one picture to
@@ -137,29 +143,51 @@ class PersonJumps:
         self._last: tuple[np.ndarray, np.ndarray, float] | None = None
         self._seen_s = math.nan  # when the last new picture of the person came
         self._lost_since = math.nan
+        # Found elsewhere after a loss, not yet confirmed: where, and the cut's time.
+        self._found: tuple[tuple[np.ndarray, np.ndarray, float], float] | None = None
+
+    def _jumped(
+        self,
+        last: tuple[np.ndarray, np.ndarray, float],
+        now: tuple[np.ndarray, np.ndarray, float],
+        unseen_s: float,
+    ) -> bool:
+        moved = max(np.hypot(*(now[0] - last[0])), np.hypot(*(now[1] - last[1]))) / last[2]
+        resized = max(now[2] / last[2], last[2] / now[2])
+        return bool(moved > self.max_move + self.speed * unseen_s or resized > self.max_resize)
 
     def update(self, pose: PoseFrame, new_picture: bool = True) -> float | None:
-        """The cut's time when ``pose`` shows the person jumped, else None.
+        """The cut's time when ``pose`` shows the person jumped (for a person found
+        again after a loss: when the frame after it agrees), else None.
 
         ``new_picture`` False: the frame repeats the previous picture.
         """
         now = _whereabouts(pose)
+        found, self._found = self._found, None
         if now is None:
             if math.isnan(self._lost_since):
                 self._lost_since = pose.t_s
             return None
         last, lost_since, seen_s = self._last, self._lost_since, self._seen_s
-        self._last, self._lost_since = now, math.nan
-        if new_picture or math.isnan(seen_s):
-            self._seen_s = pose.t_s
-        if last is None:
+        if found is not None and not self._jumped(found[0], now, 0.0):
+            self._accept(now, pose.t_s, new_picture)
+            return found[1]
+        if last is None or not self._jumped(last, now, pose.t_s - seen_s):
+            self._accept(now, pose.t_s, new_picture)
             return None
-        moved = max(np.hypot(*(now[0] - last[0])), np.hypot(*(now[1] - last[1]))) / last[2]
-        resized = max(now[2] / last[2], last[2] / now[2])
-        frame_s = pose.t_s - seen_s  # one frame interval in a video of new pictures
-        if moved > self.max_move + self.speed * frame_s or resized > self.max_resize:
-            return pose.t_s if math.isnan(lost_since) else lost_since
+        if math.isnan(lost_since):  # between two frames with the person: a cut at once
+            self._accept(now, pose.t_s, new_picture)
+            return pose.t_s
+        self._found = (now, lost_since)
         return None
+
+    def _accept(
+        self, now: tuple[np.ndarray, np.ndarray, float], t_s: float, new_picture: bool
+    ) -> None:
+        """``now`` is where the person is."""
+        self._last, self._lost_since = now, math.nan
+        if new_picture or math.isnan(self._seen_s):
+            self._seen_s = t_s
 
 
 class CutDetector:

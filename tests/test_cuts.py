@@ -104,11 +104,27 @@ def test_a_person_lost_and_found_elsewhere_is_cut_where_they_were_lost():
     assert jumps.update(pose) is None
     for i in range(1, 4):
         assert jumps.update(PoseFrame.empty(i, i * DT, 1000, 1000)) is None
-    back = dataclasses.replace(shifted(pose, 0.35), index=4, t_s=4 * DT)
-    assert jumps.update(back) == pytest.approx(DT)  # the first frame without them
+    back = shifted(pose, 0.35)
+    assert jumps.update(dataclasses.replace(back, index=4, t_s=4 * DT)) is None  # once: wait
+    # there on the next frame too: a cut at the first frame without them
+    assert jumps.update(dataclasses.replace(back, index=5, t_s=5 * DT)) == pytest.approx(DT)
     # found again where they were: no cut
-    assert jumps.update(PoseFrame.empty(5, 5 * DT, 1000, 1000)) is None
-    assert jumps.update(dataclasses.replace(back, index=6, t_s=6 * DT)) is None
+    assert jumps.update(PoseFrame.empty(6, 6 * DT, 1000, 1000)) is None
+    assert jumps.update(dataclasses.replace(back, index=7, t_s=7 * DT)) is None
+
+
+def test_a_body_found_on_one_frame_between_losses_is_no_cut():
+    """A person leaving the picture: the tracker loses them, finds a folded body on
+    one frame, loses it again, then finds them where they were (a real push-up
+    clip lost two reps to two such cuts)."""
+    pose = make_pose(0, standing_parts(175.0))
+    jumps = PersonJumps()
+    found = [jumps.update(pose)]
+    folded = dataclasses.replace(shifted(pose, 0.35), index=3, t_s=3 * DT)
+    for i in range(1, 7):
+        found.append(jumps.update(folded if i == 3 else PoseFrame.empty(i, i * DT, 1000, 1000)))
+    found.append(jumps.update(dataclasses.replace(pose, index=7, t_s=7 * DT)))
+    assert found == [None] * 8
 
 
 def test_a_slideshow_of_a_movement_is_not_a_row_of_cuts():
