@@ -164,12 +164,6 @@ VARIANTS = [
     Variant("no_too_quick", "too_quick (min_rep_s)", "min_rep_s 0", spec=_reps(min_rep_s=0.0)),
     Variant("no_too_slow", "too_slow (max_rep_s)", "max_rep_s 1e6", spec=_reps(max_rep_s=1e6)),
     Variant(
-        "no_confirm",
-        "judge_frames (3 frames confirm a way back)",
-        "judge_frames 1",
-        spec=_session(judge_frames=1),
-    ),
-    Variant(
         "no_truncated_exemption",
         "a rep whose start was unseen is exempt from too_quick",
         "every rep held to min_rep_s",

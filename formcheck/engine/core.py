@@ -139,12 +139,8 @@ class Engine:
         self._tracks = [
             _Track(
                 key,
-                RepCounter(spec.reps, session.gap_grace_s, session.judge_frames)
-                if spec.reps
-                else None,
-                RepCounter(spec.reps, session.gap_grace_s, session.judge_frames)
-                if spec.reps
-                else None,
+                RepCounter(spec.reps, session.gap_grace_s) if spec.reps else None,
+                RepCounter(spec.reps, session.gap_grace_s) if spec.reps else None,
                 [
                     FaultTracker(rule, session.gap_grace_s)
                     for rule in frame_rules

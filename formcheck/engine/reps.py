@@ -84,9 +84,6 @@ class RepCounter:
     Args:
         rule: the spec's rep rule.
         gap_grace_s: an unseen stretch longer than this ends the rep in progress.
-        confirm_frames: a turn back into the working position ends a rep only when
-            this many frames showed the way back ``min_rom`` from it (one stray
-            frame between unseen ones is not a way back).
 
     Attributes:
         phase: the current phase.
@@ -95,10 +92,9 @@ class RepCounter:
             (the spec's starting position).
     """
 
-    def __init__(self, rule: RepRule, gap_grace_s: float, confirm_frames: int = 1) -> None:
+    def __init__(self, rule: RepRule, gap_grace_s: float) -> None:
         self._rule = rule
         self._gap_grace_s = gap_grace_s
-        self._confirm_frames = confirm_frames
         # Work in "toward the peak is larger" units: s = value (peak high) or -value.
         self._sign = 1.0 if rule.peak == "high" else -1.0
         self.phase = "rest"
@@ -122,7 +118,7 @@ class RepCounter:
         self._truncated = False
         self._turn_value = math.inf  # the lowest value on the way back, and when
         self._turn_s = math.nan
-        self._away_frames = 0  # frames on the way back min_rom from the extreme
+        self._left_far = False  # the way back came min_rom from the extreme
         self._cut_s = math.nan  # a cut the rep in progress awaits the verdict of
 
     def reject(self, attempt: Attempt, reason: str) -> Attempt:
@@ -166,7 +162,7 @@ class RepCounter:
             self._start_s = t_s
             self._truncated = fresh
             self._baseline = min(self._baseline, rest)
-        if self.phase == "return" and s >= enter and self._left_peak():
+        if self.phase == "return" and s >= enter and self._left_far:
             return self._turn(t_s, s)
         self._frames += 1
         self._extreme = max(self._extreme, s)
@@ -191,14 +187,10 @@ class RepCounter:
             elif s <= rest:
                 return self._finish(t_s, s)
             else:
-                self._away_frames += self._extreme - s >= rule.min_rom
+                self._left_far |= self._extreme - s >= rule.min_rom
                 if s < self._turn_value:
                     self._turn_value, self._turn_s = s, t_s
         return None
-
-    def _left_peak(self) -> bool:
-        """True once the way back from the working position covered ``min_rom``."""
-        return self._away_frames >= self._confirm_frames
 
     def _turn(self, t_s: float, s: float) -> Attempt:
         """The person turned back into the working position after leaving it far

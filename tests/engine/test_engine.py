@@ -480,6 +480,22 @@ def test_landmarks_past_the_form_margin_count_but_judge_no_form():
     )
 
 
+def test_fast_reps_short_of_the_top_count_at_15_fps():
+    """A webcam at 15 fps, push-ups that turn back before the top: the way back
+    between two bottoms is seen on two frames. Each is a rep (waiting for three
+    frames to confirm the way back merged them, and lost 3 of 30 real push-ups
+    at half frame rate)."""
+    down = [150.0, 135.0, 118.0, 100.0, 85.0]
+    turn = [75.0, 95.0, 112.0, 122.0, 126.0, 108.0, 85.0]  # back up to 126 on two frames
+    up = [75.0, 90.0, 110.0, 130.0, 150.0]
+    elbows = [160.0] * 15 + down + turn * 3 + up + [160.0] * 15
+    poses = [
+        dataclasses.replace(make_pose(i, pushup_parts(e)), t_s=i / 15.0)
+        for i, e in enumerate(elbows)
+    ]
+    assert analyze_poses(load_spec("push_up"), poses).reps_total == 4
+
+
 def test_engine_says_which_movements_were_not_counted_and_why():
     """Class 1: wrists far below the picture are not measured, so nothing counts,
     but the movements were seen: the result lists them with the reason."""
