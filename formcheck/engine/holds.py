@@ -133,7 +133,12 @@ class SideHold:
         False: out of it, None: unseen); returns a hold that ended, with its side."""
         self._bands = dict(bands)
         readings = bands.values()
-        in_band = True if True in readings else False if False in readings else None
+        if True in readings:
+            in_band: bool | None = True
+        elif self.side is not None:  # out of the posture or unseen: as its own side reads
+            in_band = bands.get(self.side)
+        else:
+            in_band = False if False in readings else None
         side = self.side
         ended = self._timer.update(t_s, in_band)
         if not self._timer.active:

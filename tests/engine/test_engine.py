@@ -189,6 +189,14 @@ def test_both_sides_in_the_posture_is_one_hold_of_the_side_first_in_it():
     assert run_side_hold(left, right) == [("right", 0.0, round(209 * DT, 6))]
 
 
+def test_a_hold_whose_side_goes_unseen_is_held_through_the_grace_whatever_the_other_reads():
+    # The held leg hidden for 0.5 s while the standing leg reads out of the posture:
+    # unseen, as for a one-sided hold, not a wobble out of it.
+    left = [True] * 60 + [None] * 15 + [True] * 60
+    right = [False] * 135
+    assert run_side_hold(left, right) == [("left", 0.0, round(134 * DT, 6))]
+
+
 def with_sides_swapped(pose: PoseFrame) -> PoseFrame:
     """The pose with every landmark named for the other side, as a model that swaps
     the legs of a person seen side-on names them."""
