@@ -261,7 +261,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from formcheck.errors import SourceError
-    from formcheck.live import LiveOptions, default_out_dir, run_live
+    from formcheck.live import LiveOptions, run_live
     from formcheck.live.pain import PAIN_NOTICE, ask_pain
     from formcheck.live.session import session_patient, session_specs, session_summary
 
@@ -280,7 +280,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
         camera=args.camera,
         source=Path(args.source) if args.source else None,
         realtime=args.realtime,
-        out_dir=writable_folder(args.out) if args.out else default_out_dir(),
+        out_dir=writable_folder(args.out) if args.out else None,  # None: a new folder
         mute=args.mute,
         window=not args.no_window,
         save_video=args.save_video,

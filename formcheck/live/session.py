@@ -172,6 +172,10 @@ def run_live(
                 result = loop.run()
             finally:
                 estimator.close()
+    except BaseException:
+        if options.out_dir is None:  # the folder made for this session: nothing to keep
+            _discard_if_empty(out_dir)
+        raise
     finally:
         speaker.close()
         if window is not None:
@@ -183,6 +187,16 @@ def run_live(
     except OutputError as error:  # the session cannot be redone: its summary still shows
         say(f"error: {error}")
     return result, out_dir
+
+
+def _discard_if_empty(folder: Path) -> None:
+    """Remove a session folder (and ``formcheck-out`` above it) that a session which
+    never started left empty."""
+    for path in (folder, folder.parent):
+        try:
+            path.rmdir()
+        except OSError:  # not empty, or already gone
+            return
 
 
 def _acknowledged(window: Window, specs: Sequence[ExerciseSpec], info: SourceInfo) -> bool:

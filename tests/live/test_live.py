@@ -604,6 +604,13 @@ def test_cli_live_reports_go_to_a_visible_folder_by_default(monkeypatch, tmp_pat
     assert f"Reports: {Path('formcheck-out') / folder.name}" in capsys.readouterr().out
 
 
+def test_cli_live_that_cannot_start_leaves_no_empty_folder(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["live", "-e", "squat", "--source", "missing.mp4", "--no-window", "--mute"])
+    assert code != 0
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_cli_live_asks_pain_and_records_each_set(monkeypatch, tmp_path, capsys):
     clip = write_clip(tmp_path / "clip.mp4", n=45)
     monkeypatch.setattr(live_session, "create_estimator", lambda *a, **k: FakeEstimator())
