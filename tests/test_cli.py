@@ -82,7 +82,8 @@ def test_invalid_option_values_exit_2_with_one_line(capsys, argv, message):
     assert err.rstrip().endswith(f"(see formcheck {argv[0]} --help)")
 
 
-def test_bad_model_file_exit_4(tmp_path, capsys):
+def test_bad_model_file_exit_4(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default output folder goes there
     video = _write_video(tmp_path / "v.mp4", [np.zeros((64, 64, 3), np.uint8)] * 3)
     model = tmp_path / "model.task"
     model.write_bytes(b"not a model")
@@ -285,7 +286,8 @@ def test_every_specs_action_has_a_description_and_examples(capsys, action):
     assert f"formcheck specs {action}" in text.split("examples:")[1]
 
 
-def test_analyze_and_live_default_to_the_one_output_folder():
+def test_analyze_and_live_default_to_the_one_output_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # default_out_dir makes its folder there
     from formcheck.atomic import DEFAULT_OUT_DIR
     from formcheck.live.session import default_out_dir
 
