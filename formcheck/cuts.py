@@ -16,9 +16,10 @@ Two cheap signals, both online (only past frames), so live and offline agree:
   further than a body moves in that time (in torso lengths), or the torso changes size
   at once: a jump cut, or a re-detection at another place after the tracker lost the
   person. The cut is placed at the first frame after the person was last seen; a
-  re-detection is trusted when the next frame confirms it, so live the engine has
-  seen that one frame of the new shot before the cut (too few to end a rep:
-  ``session.judge_frames``).
+  re-detection is trusted when the next frame confirms it. Offline the cut still
+  comes before the re-detected frame; live the engine has already seen that one
+  frame when the cut arrives, so a rep left at the bottom before a short loss that
+  the frame shows back at the start can count live and not offline.
 
 Replayed landmarks (``.npz``) have no picture: only the person's jumps are found there.
 A cut between shots in which the person stands in the same place and posture is then

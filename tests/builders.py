@@ -134,9 +134,10 @@ def pinned_options(**settings: Any) -> AnalysisOptions:
 
     With the default, a moment of load mid-clip falls back to fewer threads and
     restarts the tracker there, and the landmarks after it differ a little from an
-    undisturbed run's (``AnalysisOptions.tracker_restart_s``): enough for one
-    analysis of a sample to count a shoulder tap the other did not. Tests that
-    compare two analyses of one video must not depend on the machine's load."""
+    undisturbed run's (``AnalysisOptions.tracker_restart_s``): the likely cause of
+    one idle CI run in which adaptive sampling counted a shoulder tap that full rate
+    did not (not reproduced). Tests that compare two analyses of one video must not
+    depend on the machine's load."""
     return AnalysisOptions(threads=auto_threads(), **settings)
 
 
