@@ -196,6 +196,7 @@ SPEC_FIELDS: dict[str, Bound] = {
     "HoldRule.when": Bound(items=16, why="conditions of the held posture"),
     "HoldRule.grace_s": _DURATION,
     "HoldRule.min_s": Bound(low=0, high=3600, unit=_SECONDS, why="shortest hold counted"),
+    "HoldRule.together": SHORT_TEXT,
     "FaultRule.id": NAME,
     "FaultRule.cue": CUE_TEXT,
     "FaultRule.when": Bound(items=16, why="conditions of one fault"),

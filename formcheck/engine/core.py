@@ -150,7 +150,7 @@ class Engine:
             )
             for index, key in enumerate(keys)
         ]
-        self._hold = SideHold(hold.grace_s, hold.min_s) if hold else None
+        self._hold = SideHold(hold.grace_s, hold.min_s, bool(hold.together)) if hold else None
         self._key_landmarks = {
             s: sorted(self._evaluator.required_landmarks([s], self._key_signals)) for s in SIDES
         }
@@ -234,10 +234,8 @@ class Engine:
             return sum(counts) >= targets.reps[0]
         if targets.hold_s is not None and self.spec.hold is not None:
             hold = self._hold
-            best = [
-                max(t.best_hold_s, hold.held_s(t_s) if hold and hold.side == t.key else 0.0)
-                for t in self._tracks
-            ]
+            held = {hold.reported_side: hold.held_s(t_s)} if hold else {}
+            best = [max(t.best_hold_s, held.get(t.key, 0.0)) for t in self._tracks]
             reached = [b >= targets.hold_s[0] for b in best]
             return all(reached) if per_side else any(reached)
         return None

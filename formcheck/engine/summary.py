@@ -21,6 +21,16 @@ def _range(low: float, high: float, unit: str = "") -> str:
     return f"{low:g}{unit}" if low == high else f"{low:g}-{high:g}{unit}"
 
 
+def side_words(spec: ExerciseSpec, side: str) -> str:
+    """How a hold's side is named to a reader: the side of a per-side spec, the
+    spec's name for both sides at once (``hold.together``), nothing without sides."""
+    if not spec.per_side:
+        return ""
+    if side == "both" and spec.hold is not None and spec.hold.together:
+        return spec.hold.together
+    return side
+
+
 def _best_holds(holds: Sequence[Hold], sides: Sequence[str]) -> dict[str, float]:
     return {
         side: max((h.duration_s for h in holds if h.side == side), default=0.0) for side in sides
@@ -69,7 +79,7 @@ def dosage(
     best = total = None
     if spec.hold is not None and targets.hold_s is not None:
         total = sum(h.duration_s for h in holds)
-        sides = sorted({h.side for h in holds}) if per_side else []
+        sides = sorted({h.side for h in holds} - {"both"}) if per_side else []
         bests = _best_holds(holds, sides) if per_side else {}
         best = (
             min(bests.values(), default=0.0)
@@ -84,6 +94,11 @@ def dosage(
         )
         count = f"{len(holds)} hold{'s' if len(holds) != 1 else ''}, {total:.1f} s in all"
         notes.append(f"longest hold {longest} of {wanted} ({count})")
+        together = _best_holds(holds, ["both"])["both"] if per_side else 0.0
+        if together:
+            notes.append(
+                f"{side_words(spec, 'both')}: longest {together:.1f} s, not credited to a side"
+            )
     return Dosage(
         reps_done=reps_done,
         reps_target=targets.reps,
@@ -113,6 +128,9 @@ def headline(
         else:
             held = f"{max((h.duration_s for h in holds), default=0.0):.1f} s"
         text = f"Hold: {held}{of}"
+        together = _best_holds(holds, ["both"])["both"] if spec.per_side else 0.0
+        if together:
+            text += f"; {side_words(spec, 'both')} {together:.1f} s"
         if not assessed:
             text += " (form not assessed)"
         return Headline("hold", text, assessed)

@@ -18,6 +18,7 @@ from urllib.parse import quote
 import numpy as np
 
 from formcheck.engine import Hold
+from formcheck.engine.summary import side_words
 from formcheck.report.bundle import ReportBundle
 from formcheck.report.labels import SignalLabel, signal_label
 from formcheck.report.plots import Span, Threshold, line_plot_svg
@@ -191,7 +192,7 @@ def _hold_table(report: Report) -> str:
         met = hold.target_met
         rows.append(
             [
-                escape(hold.side if report.spec.per_side else ""),
+                escape(side_words(report.spec, hold.side)),
                 escape(span_text(hold.start_s, hold.end_s)),
                 escape(_seconds(hold.duration_s)),
                 escape(_seconds(hold.target_s) if hold.target_s else "–"),
@@ -267,7 +268,7 @@ def render_report_html(bundle: ReportBundle) -> str:
     session = report.session
     # A hold exercise's headline is its longest hold already.
     longest_holds = [
-        f"Longest hold{f' {h.side}' if spec.per_side else ''}: {h.duration_s:.1f} s"
+        f"{f'Longest hold {side_words(spec, h.side)}'.rstrip()}: {h.duration_s:.1f} s"
         for h in _best_holds(report)
         if session.headline.kind != "hold"
     ]

@@ -7,6 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from formcheck.engine import FaultSpan, TargetsResult
+from formcheck.engine.summary import side_words
 from formcheck.report.result import DISCLAIMER, Report
 
 
@@ -80,7 +81,7 @@ def summary_lines(report: Report) -> list[str]:
         ]
     lines += headline_lines(report)
     for hold in session.holds:
-        side = f" {hold.side}" if spec.per_side else ""
+        side = f" {side_words(spec, hold.side)}".rstrip()
         target = f" of {hold.target_s:g} s" if hold.target_s else ""
         lines.append(
             f"Hold{side}: {hold.duration_s:.1f} s{target} ({span_text(hold.start_s, hold.end_s)})"

@@ -213,11 +213,14 @@ class RepRule:
 @dataclass(frozen=True)
 class HoldRule:
     """A held posture: all of ``when`` true; out-of-band or unseen stretches shorter
-    than ``grace_s`` do not end the hold; holds shorter than ``min_s`` are ignored."""
+    than ``grace_s`` do not end the hold; holds shorter than ``min_s`` are ignored.
+    ``together`` names the variant done with both sides at once (per-side specs), which
+    is timed as side ``"both"`` and credited to neither side."""
 
     when: tuple[Condition, ...]
     grace_s: float = 1.0
     min_s: float = 1.0
+    together: str = ""
 
 
 @dataclass(frozen=True)
@@ -484,6 +487,8 @@ def _check_hold(spec: ExerciseSpec) -> None:
         raise Invalid("hold", "missing section (kind 'hold')")
     if not rule.when:
         raise Invalid("hold.when", "at least one condition is required")
+    if rule.together and not spec.per_side:
+        raise Invalid("hold.together", "needs sides 'both' (a hold of both sides at once)")
     for i, cond in enumerate(rule.when):
         _check_condition(spec, cond, join("hold.when", i), metric=False)
 

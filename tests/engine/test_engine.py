@@ -156,8 +156,8 @@ def test_hold_long_break_splits_and_short_holds_are_dropped():
     assert [round(h.duration_s, 6) for h in holds] == [round(149 * DT, 6), round(150 * DT, 6)]
 
 
-def run_side_hold(left: list[bool | None], right: list[bool | None]):
-    hold = SideHold(grace_s=1.0, min_s=1.0)
+def run_side_hold(left: list[bool | None], right: list[bool | None], together: bool = False):
+    hold = SideHold(grace_s=1.0, min_s=1.0, together=together)
     holds = []
     for i, (a, b) in enumerate(zip(left, right, strict=True)):
         if (ended := hold.update(i * DT, {"left": a, "right": b})) is not None:
@@ -197,6 +197,28 @@ def test_a_hold_whose_side_goes_unseen_is_held_through_the_grace_whatever_the_ot
     assert run_side_hold(left, right) == [("left", 0.0, round(134 * DT, 6))]
 
 
+def test_a_hold_of_both_sides_at_once_is_the_together_variant_credited_to_neither():
+    # Both knees hugged for 7 s after a right leg's 5 s: the right hold stays the
+    # right's; the double one is "both" (without together, a side's: here the left,
+    # the first of the two in the posture on its first frame).
+    left = [False] * 190 + [True] * 210
+    right = [True] * 150 + [False] * 40 + [True] * 210
+    assert run_side_hold(left, right, together=True) == [
+        ("right", 0.0, round(149 * DT, 6)),
+        ("both", round(190 * DT, 6), round(209 * DT, 6)),
+    ]
+    assert run_side_hold(left, right)[1][0] == "left"
+
+
+def test_the_together_variant_is_judged_on_frames_with_both_sides_seen():
+    # The far leg hidden for the second half of a double hold: still both. A one-sided
+    # hold whose hidden leg the model draws in the posture for a fifth of it: its own.
+    double_left = [True] * 100 + [None] * 100
+    assert run_side_hold(double_left, [True] * 200, together=True)[0][0] == "both"
+    drawn = [False] * 160 + [True] * 40
+    assert run_side_hold([True] * 200, drawn, together=True)[0][0] == "left"
+
+
 def with_sides_swapped(pose: PoseFrame) -> PoseFrame:
     """The pose with every landmark named for the other side, as a model that swaps
     the legs of a person seen side-on names them."""
@@ -221,6 +243,34 @@ def test_a_per_side_stretch_whose_legs_the_model_swaps_mid_hold_is_timed_on_its_
     holds = [(h.side, h.duration_s) for h in analyze_poses(spec, swapped).holds]
     assert [side for side, _ in holds] == [side for side, _ in as_filmed] == ["left", "right"]
     assert [d for _, d in holds] == pytest.approx([d for _, d in as_filmed], abs=0.1)
+
+
+def with_both_legs_as_the_left(pose: PoseFrame) -> PoseFrame:
+    """The pose with the right leg placed as the left one, from the right hip: both
+    knees hugged together."""
+    image, world = pose.image_xyz.copy(), pose.world_xyz.copy()
+    for part in ("knee", "ankle", "heel", "foot_index"):
+        for xyz in (image, world):
+            offset = xyz[INDEX[f"left_{part}"]] - xyz[INDEX["left_hip"]]
+            xyz[INDEX[f"right_{part}"]] = xyz[INDEX["right_hip"]] + offset
+    return dataclasses.replace(pose, image_xyz=image, world_xyz=world)
+
+
+def test_a_double_knee_to_chest_is_timed_apart_from_each_legs_stretch():
+    """The left leg's stretch done as a double knee to chest (both knees hugged) is
+    that variant: timed, named in the headline, credited to neither leg."""
+    spec = load_spec("knee_to_chest")
+    poses = [
+        with_both_legs_as_the_left(p) if p.t_s < 20.0 else p
+        for p in builders.performance("knee_to_chest")
+    ]
+    result = analyze_poses(spec, poses)
+    assert [h.side for h in result.holds] == ["both", "right"]
+    assert result.headline.text == (
+        "Hold: left 0.0 s, right 16.0 s of 15 s; double knee to chest 15.8 s (form not assessed)"
+    )
+    assert "double knee to chest: longest 15.8 s, not credited to a side" in result.dosage.notes
+    assert result.dosage.best_hold_s == pytest.approx(16.0, abs=0.1)
 
 
 # --------------------------------------------------------------------- faults

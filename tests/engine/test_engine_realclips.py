@@ -191,6 +191,20 @@ def test_a_side_on_stretch_whose_legs_the_model_swaps_is_timed_on_one_side(analy
     assert 19.0 <= sum(h["duration_s"] for h in report["holds"]) <= 22.5
 
 
+def test_a_double_knee_to_chest_is_credited_to_neither_leg(analyse):
+    """By eye: the right leg hugged 9.9-20.0 s (10.1 s, across two cuts), the left
+    23.2-27.8 s (4.6 s), then both knees together 31.8-37.4 s. The double stretch is
+    timed as such, not added to the right leg's (17.4 s before)."""
+    report = analyse("knee_to_chest/malik_knee_to_chest.mp4", "knee_to_chest").report.to_dict()
+    held: dict[str, float] = {}
+    for hold in report["holds"]:
+        held[hold["side"]] = held.get(hold["side"], 0.0) + hold["duration_s"]
+    assert held.keys() == {"left", "right", "both"}
+    assert held["right"] == pytest.approx(10.1, abs=1.5)
+    assert held["left"] == pytest.approx(4.6, abs=1.5)
+    assert held["both"] == pytest.approx(5.6, abs=1.5)
+
+
 def test_close_framing_head_cut_off_still_counts(analyse):
     """Class 11: the head and shoulders are above the picture most of the clip; the
     knee that defines the squat is seen, so it counts."""

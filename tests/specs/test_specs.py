@@ -148,6 +148,8 @@ DELETE = object()
         ("wall_squat", ("faults", 1, "id"), "too_shallow", "duplicate fault id"),
         ("wall_squat", ("faults", 0, "phase"), "peak", "has no rep phases"),
         ("wall_squat", ("hold",), DELETE, "hold: missing section"),
+        ("wall_squat", ("hold", "together"), "both", "hold.together: needs sides 'both'"),
+        ("knee_to_chest", ("hold", "together"), "x" * 201, "hold.together: text of 201"),
         ("bird_dog", ("signals", "extension", "of", 1), "tail", "unknown signal 'tail'"),
         ("bridge", ("faults", 1, "when", 0, "signal"), "hip", "names a 'metric'"),
         (
