@@ -114,6 +114,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     video = Path(args.input)
     _check_analyze_input(video, args.annotate)
     spec = load_spec(args.exercise)
+    recording = _record_options(args, args.patient)
+    recording.check()  # a usage error leaves no output folder behind
     # Every output is checked before the work, which a failed write would lose.
     out_dir = writable_folder(args.out)
     stem = output_stem(video, spec.id)
@@ -124,8 +126,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     landmarks = Path(args.save_landmarks) if args.save_landmarks else None
     if landmarks is not None:
         check_writable(landmarks)
-    recording = _record_options(args, args.patient)
-    store = recording.open()  # before the analysis: a bad --db or label fails at once
+    store = recording.open()  # before the analysis: a bad --db fails at once
     with store or nullcontext():
         with _frame_bar(video.name) as progress:
             analysis = analyze(video, spec, _analysis_options(args), progress=progress)

@@ -54,9 +54,18 @@ class RecordOptions:
         label or ``--db`` fails at once); ``None`` without a patient.
 
         Raises:
+            UsageError, InvalidSession: as :meth:`check`.
+            StoreError: the database cannot be opened.
+        """
+        self.check()
+        return open_store(self.db) if self.patient else None
+
+    def check(self) -> None:
+        """Check the options without touching any file (before outputs are made).
+
+        Raises:
             UsageError: a database, date or pain rating given without a patient.
             InvalidSession: a patient label or pain rating that cannot be recorded.
-            StoreError: the database cannot be opened.
         """
         if not self.patient:
             given = [
@@ -73,11 +82,10 @@ class RecordOptions:
                 raise UsageError(
                     f"{', '.join(given)} record a session: name the patient with --patient"
                 )
-            return None
+            return
         check_patient(self.patient)
         check_pain(self.pain_before, "before")
         check_pain(self.pain_after, "after")
-        return open_store(self.db)
 
 
 def _patient(options: RecordOptions) -> str:

@@ -389,9 +389,12 @@ def test_two_analyze_runs_then_history(landmarks: Path, tmp_path: Path, capsys) 
 
 
 def test_history_cli_errors(landmarks: Path, tmp_path: Path, capsys) -> None:
-    db = tmp_path / "p.db"
-    code, _, err = _run(capsys, "analyze", str(landmarks), "-e", "bridge", "--db", str(db))
+    db, out = tmp_path / "p.db", tmp_path / "reports"
+    code, _, err = _run(
+        capsys, "analyze", str(landmarks), "-e", "bridge", "--db", str(db), "-o", str(out)
+    )
     assert code == 2 and "--db record a session: name the patient with --patient" in err
+    assert not out.exists() and not db.exists()  # a usage error makes no output
     code, _, err = _run(capsys, "history", "nobody", "--db", str(db))
     assert code == 2 and "no sessions recorded for patient 'nobody'" in err
     code, _, err = _run(capsys, "history", "--db", str(db))
