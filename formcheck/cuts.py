@@ -16,10 +16,9 @@ Two cheap signals, both online (only past frames), so live and offline agree:
   further than a body moves in that time (in torso lengths), or the torso changes size
   at once: a jump cut, or a re-detection at another place after the tracker lost the
   person. The cut is placed at the first frame after the person was last seen; a
-  re-detection is trusted when the next frame confirms it. Offline the cut still
-  comes before the re-detected frame; live the engine has already seen that one
-  frame when the cut arrives, so a rep left at the bottom before a short loss that
-  the frame shows back at the start can count live and not offline.
+  re-detection is trusted when the next frame confirms it. Offline the cut comes
+  before the re-detected frame; live that frame waits (``CutDetector.unconfirmed``)
+  and reaches the engine after the cut, one frame late, so both judge it alike.
 
 Replayed landmarks (``.npz``) have no picture: only the person's jumps are found there.
 A cut between shots in which the person stands in the same place and posture is then
@@ -147,6 +146,12 @@ class PersonJumps:
         # Found elsewhere after a loss, not yet confirmed: where, and the cut's time.
         self._found: tuple[tuple[np.ndarray, np.ndarray, float], float] | None = None
 
+    @property
+    def unconfirmed(self) -> bool:
+        """The last frame found the person elsewhere after a loss; the next one says
+        whether that is a cut."""
+        return self._found is not None
+
     def _jumped(
         self,
         last: tuple[np.ndarray, np.ndarray, float],
@@ -204,6 +209,12 @@ class CutDetector:
         self._picture = PictureCuts()
         self._person = PersonJumps()
         self._last_cut_s = -math.inf
+
+    @property
+    def unconfirmed(self) -> bool:
+        """The last frame may start a new shot: the next frame says (a cut reported
+        then lies before it). A live engine holds the frame back until then."""
+        return self._person.unconfirmed
 
     def update(self, pose: PoseFrame, thumbnail: np.ndarray | None = None) -> float | None:
         """The time of a cut found on this frame (it may lie a few frames back, where

@@ -202,6 +202,7 @@ class LiveLoop:
         self._recorded_set = runner.set_id
         self._judges: dict[str, PlacementJudge] = {}
         self._cuts = CutDetector()
+        self._held: PoseFrame | None = None  # a frame waiting for the cut detector
         self.sets: list[SavedSet] = []
 
     # ------------------------------------------------------------------ state
@@ -241,9 +242,11 @@ class LiveLoop:
             self._resume = not self.paused
             self._say("paused" if self.paused else "resumed")
         elif key == "r" and self.runner.phase == "exercise":
+            self._held = None  # a frame from before the restart
             self.runner.reset_set()
             self._apply(RunnerStep(announcements=[f"Restarting {self.runner.plan.label}."]))
         elif key == "n":
+            self._held = None
             self._apply(self.runner.next_exercise(self._last_t_s))
 
     # ------------------------------------------------------------- one frame
@@ -290,10 +293,6 @@ class LiveLoop:
         self._processed += 1
         self._last_t_s = t_s
         cut_s = self._cuts.update(pose, grey_thumbnail(frame.image))
-        if cut_s is not None:  # a new shot (a file played live), or the person re-found elsewhere
-            self.smoother.reset()
-            self.runner.engine.cut(cut_s)
-        smoothed = self.smoother(pose)
         placement = self._judge().judge(pose)
         recorder = self._recorder if self.runner.phase == "exercise" else None
         plan = self.runner.plan
@@ -301,12 +300,22 @@ class LiveLoop:
             recorder.tally.add(pose)
             recorder.inference.add(inference_s)
         self._inference.add(inference_s)
-        step = self.runner.update(smoothed)
-        if recorder is not None:
-            recorder.history.add(t_s, self.runner.engine.status.signals)
-        self._feedback(step.events, placement)
-        self._tell_frame_rate(self.runner.engine.status)
-        self._apply(step)
+        # A frame that may start a new shot waits for the next one, which says whether
+        # the cut comes before it (as offline, where the cut is known beforehand).
+        held, self._held = self._held, None
+        if held is not None and (cut_s is None or cut_s > held.t_s):
+            self._advance(held, placement)  # no cut before it
+            held = None
+        if cut_s is not None:  # a new shot (a file played live), or the person re-found elsewhere
+            self.smoother.reset()
+            self.runner.engine.cut(cut_s)
+        if held is not None:
+            self._advance(held, placement)
+        if self._cuts.unconfirmed:
+            self._held = pose
+            smoothed = pose
+        else:
+            smoothed = self._advance(pose, placement)
         image = None
         if self._present is not None or self._video is not None:
             image = cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR)
@@ -317,6 +326,18 @@ class LiveLoop:
         latency_s = self._show(image, item)
         if recorder is not None and recorder is self._recorder:
             recorder.latency.add(latency_s)
+
+    def _advance(self, pose: PoseFrame, placement: Placement) -> PoseFrame:
+        """Smooth ``pose`` and step the engine with it; the smoothed pose."""
+        recorder = self._recorder if self.runner.phase == "exercise" else None
+        smoothed = self.smoother(pose)
+        step = self.runner.update(smoothed)
+        if recorder is not None:
+            recorder.history.add(pose.t_s, self.runner.engine.status.signals)
+        self._feedback(step.events, placement)
+        self._tell_frame_rate(self.runner.engine.status)
+        self._apply(step)
+        return smoothed
 
     def _tell_frame_rate(self, status: EngineStatus) -> None:
         """Say in the terminal when frames start coming too slowly to judge form
@@ -457,6 +478,9 @@ class LiveLoop:
             self._end_reason, self._message = "interrupted", "session interrupted (Ctrl-C)"
         finally:
             self._reader.close()
+            if self._held is not None and self.runner.phase == "exercise":
+                # The last frame: no next one makes it a new shot.
+                self._advance(self._held, self._judge().judge(self._held))
             finished = self.runner.finish()
             if finished is not None:
                 self._save(finished)

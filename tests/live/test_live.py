@@ -37,6 +37,7 @@ from formcheck.live import (
 from formcheck.live import session as live_session
 from formcheck.live.stats import LatencyHistogram, SignalHistory
 from formcheck.live.window import display_available, notice_image
+from formcheck.pipeline import AnalysisOptions, analysis_from_poses
 from formcheck.report import validate_report
 from formcheck.sources import CameraSource, SourceInfo, open_source
 from formcheck.specs import SpecError, load_program, load_spec
@@ -661,3 +662,31 @@ def test_a_cut_in_a_live_video_makes_no_rep_and_is_reported():
     report = loop.run().sets[0].report.to_dict()
     assert report["reps"]["total"] == 0  # the jump out of the bottom is no rep
     assert report["cuts"] == [pytest.approx(1.5)]
+
+
+class LostAndFoundEstimator(FakeEstimator):
+    """The squat down to its bottom at 1.5 s; the person lost for 0.3 s, then found
+    200 px further right, standing (the tracker re-found them elsewhere)."""
+
+    def process(self, frame: Frame) -> PoseFrame:
+        if frame.t_s < 1.5:
+            return super().process(frame)
+        if frame.t_s < 1.8:
+            return PoseFrame.empty(frame.index, frame.t_s, WIDTH, HEIGHT)
+        return side_pose(frame.index, frame.t_s, 175.0, shift_x=200.0)
+
+
+def test_a_person_found_elsewhere_after_a_loss_is_judged_live_as_offline():
+    """Class 9: offline the cut comes before the frame that finds the person again,
+    and that frame (at the start position) is the cut's witness: the bottom's way
+    back was not seen, no rep. Live, the engine sees that frame only once the next
+    one confirms the cut, so it judges the same."""
+    spec = load_spec("squat")
+    loop = make_loop([spec], 90, estimator=LostAndFoundEstimator())
+    live = loop.run().sets[0].report.to_dict()
+    estimator = LostAndFoundEstimator()
+    poses = [estimator.process(frame) for frame in frames(90)]
+    offline = analysis_from_poses(poses, spec, INFO, AnalysisOptions(), "fake", 90)
+    assert offline.report.to_dict()["reps"]["total"] == 0
+    assert live["reps"]["total"] == 0
+    assert live["cuts"] == offline.report.to_dict()["cuts"] == [pytest.approx(1.5)]
