@@ -150,6 +150,24 @@ def writable_folder(folder: str | Path) -> Path:
 
 
 @contextlib.contextmanager
+def output_folder(folder: str | Path) -> Iterator[Path]:
+    """:func:`writable_folder` for a command's outputs: the folders it had to make
+    are removed again if the command fails before writing anything into them."""
+    folder = Path(folder)
+    made = [path for path in (folder, *folder.parents) if not path.exists()]  # deepest first
+    writable_folder(folder)
+    try:
+        yield folder
+    except BaseException:
+        for path in made:
+            try:
+                path.rmdir()
+            except OSError:  # not empty: something was written
+                break
+        raise
+
+
+@contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path``.
 

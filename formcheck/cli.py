@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from formcheck import __version__
-from formcheck.atomic import DEFAULT_OUT_DIR, check_writable, writable_folder
+from formcheck.atomic import DEFAULT_OUT_DIR, check_writable, output_folder, writable_folder
 from formcheck.bounds import cli_type
 from formcheck.errors import ExitCode, FormcheckError, UsageError, exit_codes_text
 from formcheck.pose import BACKENDS, DEFAULT_BACKEND
@@ -115,64 +115,67 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     _check_analyze_input(video, args.annotate)
     spec = load_spec(args.exercise)
     recording = _record_options(args, args.patient)
-    recording.check()  # a usage error leaves no output folder behind
-    # Every output is checked before the work, which a failed write would lose.
-    out_dir = writable_folder(args.out)
-    stem = output_stem(video, spec.id)
-    links: dict[str, str] = {}
-    if args.annotate:
-        links["annotated_video"] = output_name(stem, "annotated_video")
-        check_writable(out_dir / links["annotated_video"])
-    landmarks = Path(args.save_landmarks) if args.save_landmarks else None
-    if landmarks is not None:
-        check_writable(landmarks)
-    store = recording.open()  # before the analysis: a bad --db fails at once
-    with store or nullcontext():
-        with _frame_bar(video.name) as progress:
-            analysis = analyze(video, spec, _analysis_options(args), progress=progress)
-        report = analysis.report
-        # The results are shown before anything is written: a write that fails anyway
-        # (a full disk) loses no result.
-        if args.json:
-            sys.stdout.write(to_json(report))
-        else:
-            _say("\n".join(summary_lines(report) + closing_lines(report)))
-        thumbnails: dict[int, bytes] = {}
-        if video.suffix.lower() != REPLAY_SUFFIX and not args.private:  # frames of the patient
-            from formcheck.report.thumbnails import fault_thumbnails
-
-            thumbnails = fault_thumbnails(video, report, analysis.smoothed)
+    recording.check()
+    # Every output is checked before the work, which a failed write would lose; a
+    # command that fails leaves no empty output folder behind.
+    with output_folder(args.out) as out_dir:
+        stem = output_stem(video, spec.id)
+        links: dict[str, str] = {}
         if args.annotate:
-            from formcheck.render.video import write_annotated
-
-            write_annotated(video, analysis, out_dir / links["annotated_video"])
-        context = ReportContext(source=video.name, links=links)
-        bundle = ReportBundle(report, context, analysis.smoothed, thumbnails, private=args.private)
-        paths = write_outputs(bundle, out_dir, stem, ("json", "html"))
+            links["annotated_video"] = output_name(stem, "annotated_video")
+            check_writable(out_dir / links["annotated_video"])
+        landmarks = Path(args.save_landmarks) if args.save_landmarks else None
         if landmarks is not None:
-            write_replay(
-                landmarks,
-                analysis.poses,
-                source_path=reported_path(str(video), args.private),
-                backend=report.analysis.backend,
-            )
-        notes = []
-        if store is not None:
-            from formcheck.store.ingest import analysis_record, recorded_line
+            check_writable(landmarks)
+        store = recording.open()  # before the analysis: a bad --db fails at once
+        with store or nullcontext():
+            with _frame_bar(video.name) as progress:
+                analysis = analyze(video, spec, _analysis_options(args), progress=progress)
+            report = analysis.report
+            # The results are shown before anything is written: a write that fails anyway
+            # (a full disk) loses no result.
+            if args.json:
+                sys.stdout.write(to_json(report))
+            else:
+                _say("\n".join(summary_lines(report) + closing_lines(report)))
+            thumbnails: dict[int, bytes] = {}
+            if video.suffix.lower() != REPLAY_SUFFIX and not args.private:  # frames of the patient
+                from formcheck.report.thumbnails import fault_thumbnails
 
-            record = analysis_record(report, video, paths["json"], recording)
-            notes.append(recorded_line(store, store.record(record), record))
-    if args.json:
-        print("\n".join(notes), file=sys.stderr, end="\n" if notes else "")
+                thumbnails = fault_thumbnails(video, report, analysis.smoothed)
+            if args.annotate:
+                from formcheck.render.video import write_annotated
+
+                write_annotated(video, analysis, out_dir / links["annotated_video"])
+            context = ReportContext(source=video.name, links=links)
+            bundle = ReportBundle(
+                report, context, analysis.smoothed, thumbnails, private=args.private
+            )
+            paths = write_outputs(bundle, out_dir, stem, ("json", "html"))
+            if landmarks is not None:
+                write_replay(
+                    landmarks,
+                    analysis.poses,
+                    source_path=reported_path(str(video), args.private),
+                    backend=report.analysis.backend,
+                )
+            notes = []
+            if store is not None:
+                from formcheck.store.ingest import analysis_record, recorded_line
+
+                record = analysis_record(report, video, paths["json"], recording)
+                notes.append(recorded_line(store, store.record(record), record))
+        if args.json:
+            print("\n".join(notes), file=sys.stderr, end="\n" if notes else "")
+            return ExitCode.OK
+        _say(f"Report: {paths['html']} (JSON: {paths['json']})")
+        if args.annotate:
+            _say(f"Annotated video: {out_dir / links['annotated_video']}")
+        if landmarks is not None:
+            _say(f"Landmarks: {landmarks}")
+        if notes:
+            _say("\n".join(notes))
         return ExitCode.OK
-    _say(f"Report: {paths['html']} (JSON: {paths['json']})")
-    if args.annotate:
-        _say(f"Annotated video: {out_dir / links['annotated_video']}")
-    if landmarks is not None:
-        _say(f"Landmarks: {landmarks}")
-    if notes:
-        _say("\n".join(notes))
-    return ExitCode.OK
 
 
 # ------------------------------------------------------------------- batch

@@ -13,6 +13,7 @@ from formcheck.atomic import (
     AtomicFile,
     atomic_path,
     check_writable,
+    output_folder,
     remove_stale_temps,
     writable_folder,
     write_text_atomic,
@@ -85,3 +86,23 @@ def test_a_commit_that_fails_discards_the_temporary(tmp_path: Path) -> None:
     (tmp_path / "out").rename(tmp_path / "moved")
     with pytest.raises(OutputError, match=r"video\.mp4"):
         file.commit()
+
+
+def test_an_output_folder_made_for_a_failed_command_is_removed(tmp_path: Path) -> None:
+    made = tmp_path / "reports" / "week 3"
+    with pytest.raises(OutputError), output_folder(made) as folder:
+        assert folder.is_dir()
+        raise OutputError("the work failed")
+    assert not (tmp_path / "reports").exists()
+
+
+def test_an_output_folder_that_existed_or_got_files_is_kept(tmp_path: Path) -> None:
+    (tmp_path / "reports").mkdir()
+    with pytest.raises(KeyboardInterrupt), output_folder(tmp_path / "reports" / "a"):
+        raise KeyboardInterrupt
+    assert [p.name for p in tmp_path.iterdir()] == ["reports"]
+    assert list((tmp_path / "reports").iterdir()) == []
+    with pytest.raises(OutputError), output_folder(tmp_path / "b") as folder:
+        (folder / "report.json").write_text("{}")
+        raise OutputError("a later write failed")
+    assert (tmp_path / "b" / "report.json").exists()

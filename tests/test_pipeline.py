@@ -169,9 +169,11 @@ def test_outputs_are_checked_before_the_work(tmp_path, monkeypatch, capsys) -> N
 
     monkeypatch.setattr("formcheck.pipeline.ReplaySource", no_work)
     landmarks = ["--save-landmarks", str(tmp_path)]
-    code = main(["analyze", str(tmp_path / "l.npz"), "-e", "bridge", *landmarks])
+    out = tmp_path / "reports" / "week 3"
+    code = main(["analyze", str(tmp_path / "l.npz"), "-e", "bridge", *landmarks, "-o", str(out)])
     assert code == 2
     assert "it is a folder" in capsys.readouterr().err
+    assert not (tmp_path / "reports").exists()  # the failed command left no empty folders
 
 
 def test_results_are_shown_even_when_the_report_cannot_be_written(
