@@ -190,36 +190,37 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         stderr_progress,
     )
 
-    input_dir, out_dir = Path(args.input_dir), writable_folder(args.out)
-    jobs = plan_jobs(
-        input_dir,
-        out_dir,
-        exercise=args.exercise,
-        manifest=Path(args.manifest) if args.manifest else None,
-    )
-    options = BatchOptions(
-        analysis=_analysis_options(args),
-        annotate=args.annotate,
-        force=args.force,
-    )
-    sessions = None
-    if not args.no_db and any(job.patient for job in jobs):
-        from formcheck.history import BatchSessions
-        from formcheck.store import open_store
-
-        sessions = BatchSessions(open_store(args.db), args.date)
-    elif args.db or args.date:
-        raise UsageError(
-            "--db/--date record sessions, but no video names a patient (manifest column "
-            "patient, or file names <patient>__<exercise>__...)"
+    input_dir = Path(args.input_dir)
+    with output_folder(args.out) as out_dir:  # removed again if the batch cannot start
+        jobs = plan_jobs(
+            input_dir,
+            out_dir,
+            exercise=args.exercise,
+            manifest=Path(args.manifest) if args.manifest else None,
         )
-    run = partial(run_batch, options=options, progress=stderr_progress(), sessions=sessions)
-    with sessions.store if sessions is not None else nullcontext():
-        if args.scheduler:
-            with dask_plan(args.scheduler) as plan:
-                result = run(jobs, out_dir, plan)
-        else:
-            result = run(jobs, out_dir, local_plan(args.workers or default_workers()))
+        options = BatchOptions(
+            analysis=_analysis_options(args),
+            annotate=args.annotate,
+            force=args.force,
+        )
+        sessions = None
+        if not args.no_db and any(job.patient for job in jobs):
+            from formcheck.history import BatchSessions
+            from formcheck.store import open_store
+
+            sessions = BatchSessions(open_store(args.db), args.date)
+        elif args.db or args.date:
+            raise UsageError(
+                "--db/--date record sessions, but no video names a patient (manifest column "
+                "patient, or file names <patient>__<exercise>__...)"
+            )
+        run = partial(run_batch, options=options, progress=stderr_progress(), sessions=sessions)
+        with sessions.store if sessions is not None else nullcontext():
+            if args.scheduler:
+                with dask_plan(args.scheduler) as plan:
+                    result = run(jobs, out_dir, plan)
+            else:
+                result = run(jobs, out_dir, local_plan(args.workers or default_workers()))
     counts = ", ".join(
         f"{result.count(status)} {status}"
         for status in ("ok", "needs review", "failed", "not run")

@@ -693,6 +693,7 @@ def test_cli_exit_codes(inbox: Path, tmp_path: Path) -> None:
     assert main(["batch", str(tmp_path / "empty"), "--out", out]) == 3
     assert main(["batch", str(inbox), "--out", out, "--exercise", "no_such_exercise"]) == 2
     assert main(["batch", str(inbox), "--out", out, "--exercise", "../x"]) == 2
+    assert not Path(out).exists()  # a batch that cannot start makes no report folder
     for usage in (["--workers", "0"], ["-e", "squat", "--manifest", "m.csv"]):
         with pytest.raises(SystemExit) as exit_info:  # argparse's usage errors
             main(["batch", str(inbox), "--out", out, *usage])
