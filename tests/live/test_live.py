@@ -430,11 +430,13 @@ def test_unopenable_camera_names_the_index(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr("formcheck.sources.camera.cv2.VideoCapture", FakeCapture)
     with pytest.raises(SourceError, match="camera 7"):
         open_source(7)
+    out = tmp_path / "reports" / "today"
     code = cli.main(
-        ["live", "-e", "squat", "--camera", "7", "--no-window", "--mute", "--out", str(tmp_path)]
+        ["live", "-e", "squat", "--camera", "7", "--no-window", "--mute", "--out", str(out)]
     )
     assert code == 3
     assert "cannot open camera 7" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # the folders made for the session are gone
 
 
 def test_long_run_keeps_buffers_bounded():
