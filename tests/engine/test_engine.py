@@ -483,6 +483,33 @@ def pushup_parts(elbow_deg: float, wrist_y: float = 0.8) -> dict[str, np.ndarray
     }
 
 
+def test_a_push_up_filmed_head_on_from_the_floor_is_counted():
+    """Class 10: a camera on the floor in front of the head (a laptop before the
+    patient) sees the trunk upright in the image, as a kneeling arm swing would read;
+    the spec reads the push-up's trunk posture in 3D from that view, so the reps
+    count (unseen real clips: 0 of 3 counted before)."""
+    t = times(12.0)
+    elbows = 170.0 - 55.0 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 1.0, 0.0, 9.0) / 3.0))
+    poses = []
+    for i, e in enumerate(elbows):
+        parts = pushup_parts(e)
+        parts["hip"] = parts["shoulder"] + np.array([0.0, 0.1])  # upright in the image
+        for part in ("shoulder", "hip"):  # head-on: the two sides far apart
+            parts[f"left_{part}"] = parts[part] + np.array([0.08, 0.0])
+            parts[f"right_{part}"] = parts[part] - np.array([0.08, 0.0])
+        pose = make_pose(i, parts)
+        for side in ("left", "right"):  # in 3D the hips are behind the shoulders
+            shoulder = pose.world_xyz[INDEX[f"{side}_shoulder"]]
+            pose.world_xyz[INDEX[f"{side}_hip"]] = shoulder + np.array([0.0, 0.03, 0.45])
+        poses.append(pose)
+    spec = load_spec("push_up")
+    assert set(spec.camera.other_view) == {"trunk"}
+    result = analyze_poses(spec, poses)
+    assert result.reps_total == 3
+    assert result.view.other_share == 1.0
+    assert result.not_counted == ()
+
+
 def test_engine_counts_from_the_primary_signal_when_a_fault_landmark_is_unseen():
     # feet out of frame: the hip-sag line cannot be drawn, the elbow can still count
     t = times(12.0)
