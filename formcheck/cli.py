@@ -17,7 +17,7 @@ import re
 import sys
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -273,43 +273,43 @@ def _cmd_live(args: argparse.Namespace) -> int:
     program = Path(args.program) if args.program else None
     specs = session_specs(args.exercise, program)
     recording = _record_options(args, args.patient or session_patient(program))
-    # -o DIR is made for the session and removed again if the session cannot start
-    folder = output_folder(args.out) if args.out else nullcontext(None)
-    with folder as out_dir:
+    with ExitStack() as stack:
+        # -o DIR is made for the session and removed again if the session cannot start
+        out_dir = stack.enter_context(output_folder(args.out)) if args.out else None
         store = recording.open()
         ask = store is not None and sys.stdin.isatty()
         if store is not None:
+            stack.enter_context(store)
             print(PAIN_NOTICE)
             if recording.pain_before is None and ask:
                 recording = dataclasses.replace(
                     recording, pain_before=ask_pain("now, before you start")
                 )
+        options = LiveOptions(
+            camera=args.camera,
+            source=Path(args.source) if args.source else None,
+            realtime=args.realtime,
+            out_dir=out_dir,  # None: a new folder per session
+            mute=args.mute,
+            window=not args.no_window,
+            save_video=args.save_video,
+            backend=args.backend,
+            model=Path(args.model) if args.model else None,
+            private=args.private,
+        )
         started = datetime.now().replace(microsecond=0)
-        with store or nullcontext():
-            options = LiveOptions(
-                camera=args.camera,
-                source=Path(args.source) if args.source else None,
-                realtime=args.realtime,
-                out_dir=out_dir,  # None: a new folder per session
-                mute=args.mute,
-                window=not args.no_window,
-                save_video=args.save_video,
-                backend=args.backend,
-                model=Path(args.model) if args.model else None,
-                private=args.private,
-            )
-            result, reports = run_live(specs, options, say=_say)
-            _say("\n".join(session_summary(result, reports)))
-            if store is not None and result.sets:
-                from formcheck.store.ingest import live_records
+        result, reports = run_live(specs, options, say=_say)
+        _say("\n".join(session_summary(result, reports)))
+        if store is not None and result.sets:
+            from formcheck.store.ingest import live_records
 
-                if recording.pain_after is None and ask:
-                    pain_after = ask_pain("now, after the session")
-                    recording = dataclasses.replace(recording, pain_after=pain_after)
-                sets = [(saved.report, saved.paths.get("json")) for saved in result.sets]
-                recorded = store.record_many(live_records(sets, started, recording))
-                where = f"for patient {recording.patient} in {store.location}"
-                _say(f"{len(recorded)} set(s) recorded {where}")
+            if recording.pain_after is None and ask:
+                pain_after = ask_pain("now, after the session")
+                recording = dataclasses.replace(recording, pain_after=pain_after)
+            sets = [(saved.report, saved.paths.get("json")) for saved in result.sets]
+            recorded = store.record_many(live_records(sets, started, recording))
+            where = f"for patient {recording.patient} in {store.location}"
+            _say(f"{len(recorded)} set(s) recorded {where}")
     if result.end_reason == "source_failed":
         return SourceError.exit_code
     return ExitCode.INTERRUPTED if result.end_reason == "interrupted" else ExitCode.OK
