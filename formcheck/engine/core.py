@@ -194,7 +194,9 @@ class Engine:
         # Condition.signal is None only in a hold the spec validator rejects.
         names: list[str | None] = [self.spec.reps.signal] if self.spec.reps else []
         if self.spec.hold:
-            names += [c.signal for c in self.spec.hold.when if c.signal not in names]
+            names += [
+                c.signal for c in self.spec.hold.when if c.signal not in names and not c.if_seen
+            ]
         return [str(name) for name in names]
 
     @property

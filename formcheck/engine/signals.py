@@ -191,9 +191,10 @@ class SignalEvaluator:
 
 
 def check_condition(cond: Condition, value: float) -> bool | None:
-    """``cond`` applied to ``value``; None when ``value`` is NaN."""
+    """``cond`` applied to ``value``; None when ``value`` is NaN (True if ``cond`` is
+    ``if_seen``: it judges only what is measured)."""
     if math.isnan(value):
-        return None
+        return True if cond.if_seen else None
     if isinstance(cond.value, tuple):
         low, high = cond.value
         inside = low <= value <= high

@@ -141,12 +141,16 @@ class Condition:
 
     ``value`` is a number for ``<``, ``<=``, ``>``, ``>=`` and a ``[low, high]`` pair
     for ``between`` / ``outside`` (bounds inclusive for ``between``).
+    ``if_seen`` (hold conditions only) checks the condition only where its signal is
+    measured: it ends a hold on what is seen, and an unseen signal (a foot past the
+    picture's edge) neither ends nor stops one.
     """
 
     op: Op
     value: float | tuple[float, float]
     signal: str | None = None
     metric: RepMetric | None = None
+    if_seen: bool = False
 
 
 @dataclass(frozen=True)
@@ -419,7 +423,11 @@ def _check_signals(spec: ExerciseSpec, where: str = "signals") -> None:
                     raise Invalid(field, f"unknown landmark {landmark!r}")
 
 
-def _check_condition(spec: ExerciseSpec, cond: Condition, path: str, *, metric: bool) -> None:
+def _check_condition(
+    spec: ExerciseSpec, cond: Condition, path: str, *, metric: bool, hold: bool = False
+) -> None:
+    if cond.if_seen and not hold:
+        raise Invalid(join(path, "if_seen"), "only a hold condition ([hold] when) can be if_seen")
     if metric:
         if cond.metric is None or cond.signal is not None:
             raise Invalid(path, "a rep condition names a 'metric' (and no 'signal')")
@@ -490,7 +498,9 @@ def _check_hold(spec: ExerciseSpec) -> None:
     if rule.together and not spec.per_side:
         raise Invalid("hold.together", "needs sides 'both' (a hold of both sides at once)")
     for i, cond in enumerate(rule.when):
-        _check_condition(spec, cond, join("hold.when", i), metric=False)
+        _check_condition(spec, cond, join("hold.when", i), metric=False, hold=True)
+    if all(cond.if_seen for cond in rule.when):
+        raise Invalid("hold.when", "at least one condition must not be if_seen (it times the hold)")
 
 
 def _check_faults(spec: ExerciseSpec) -> None:

@@ -892,6 +892,42 @@ def test_kneeling_is_neither_plank_time_nor_a_pike():
     assert result.faults == ()
 
 
+def lying_parts() -> dict[str, np.ndarray]:
+    """Lying propped on the forearms (before or after a plank, a sphinx pose): hips
+    down to 0.12 below the shoulder-ankle line, feet relaxed (toes pointing back)."""
+    parts = plank_parts()
+    ankle = parts["ankle"]
+    return {
+        **parts,
+        "hip": parts["hip"] + np.array([0.0, 0.06]),
+        "knee": parts["knee"] + np.array([0.0, 0.02]),
+        "heel": ankle + np.array([0.0, -0.02]),
+        "foot_index": ankle + np.array([0.08, 0.01]),
+    }
+
+
+def test_lying_on_the_forearms_with_the_feet_relaxed_is_not_plank_time():
+    # The hips of a plank sagged to the floor and of a person lying on the forearms read
+    # alike; the feet do not: a plank is on the toes.
+    plank = load_spec("plank")
+    assert analyze_poses(plank, [make_pose(i, lying_parts()) for i in range(150)]).holds == ()
+    poses = [make_pose(i, plank_parts() if i < 150 else lying_parts()) for i in range(300)]
+    (hold,) = analyze_poses(plank, poses).holds
+    assert hold.duration_s == pytest.approx(149 * DT)
+
+
+def test_a_plank_whose_feet_are_out_of_the_picture_is_timed():
+    # The toes only end a hold where they are seen.
+    feet = [INDEX[f"{side}_foot_index"] for side in ("left", "right")]
+    poses = []
+    for i in range(150):
+        pose = make_pose(i, plank_parts())
+        pose.visibility[feet] = 0.0
+        poses.append(pose)
+    (hold,) = analyze_poses(load_spec("plank"), poses).holds
+    assert hold.duration_s == pytest.approx(149 * DT)
+
+
 def test_form_is_judged_only_in_the_posture_the_hold_times():
     # Knees down for 0.5 s (within the hold's 1 s grace): the hold goes on, but the
     # kneeling frames are not judged as a plank, even by a pike rule without persistence.

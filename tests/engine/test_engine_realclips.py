@@ -154,6 +154,15 @@ def test_kneeling_in_a_knee_tap_plank_is_not_timed_or_judged(analyse):
     assert report["faults"] == []
 
 
+def test_lying_on_the_forearms_before_a_plank_is_not_timed(analyse):
+    """Lying propped on the forearms with the feet relaxed (6.5-11.9 s, labelled by eye)
+    is not a plank; she lifts into one at 12.0-12.4 s and holds it to a dissolve at
+    18.3 s. The hip line alone timed it from 6.2 s."""
+    (hold,) = analyse("plank/mrpose_plank_dc0965.mp4", "plank", frames=570).session.holds
+    assert 10.5 <= hold.start_s <= 12.6
+    assert 5.5 <= hold.duration_s <= 8.5
+
+
 def test_partial_reps_at_the_start_and_the_end(analyse):
     """Class 9: a clip that starts at the bottom counts that squat once it is left;
     one that ends on the way up counts it; one that ends at the bottom does not."""
