@@ -510,6 +510,32 @@ def test_a_push_up_filmed_head_on_from_the_floor_is_counted():
     assert result.not_counted == ()
 
 
+def test_a_hip_hinge_filmed_from_the_front_is_counted():
+    """Class 10: from the front the trunk tips toward the camera, so the picture shows
+    it upright at every hinge; the spec reads the trunk in 3D from that view (an unseen
+    front-on deadlift clip: 1 of 3 counted before)."""
+    t = times(12.0)
+    hinges = 35.0 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 1.0, 0.0, 9.0) / 3.0))
+    poses = []
+    for i, hinge in enumerate(hinges):
+        parts = standing_parts(160.0)  # upright in the picture
+        for part in ("shoulder", "hip"):  # front-on: the two sides far apart
+            parts[f"left_{part}"] = parts[part] + np.array([0.08, 0.0])
+            parts[f"right_{part}"] = parts[part] - np.array([0.08, 0.0])
+        pose = make_pose(i, parts)
+        lean = np.radians(hinge)
+        for side in ("left", "right"):  # in 3D the shoulders tip toward the camera
+            hip = pose.world_xyz[INDEX[f"{side}_hip"]]
+            trunk = 0.25 * np.array([0.0, -np.cos(lean), -np.sin(lean)])
+            pose.world_xyz[INDEX[f"{side}_shoulder"]] = hip + trunk
+        poses.append(pose)
+    spec = load_spec("hip_hinge")
+    assert set(spec.camera.other_view) == {"trunk"}
+    result = analyze_poses(spec, poses)
+    assert result.reps_total == 3
+    assert result.view.other_share == 1.0
+
+
 def test_engine_counts_from_the_primary_signal_when_a_fault_landmark_is_unseen():
     # feet out of frame: the hip-sag line cannot be drawn, the elbow can still count
     t = times(12.0)
