@@ -9,7 +9,7 @@ import builders
 import numpy as np
 import pytest
 
-from formcheck.engine import Engine, analyze_poses
+from formcheck.engine import Engine, SessionResult, analyze_poses
 from formcheck.engine.faults import FaultTracker
 from formcheck.engine.holds import HoldTimer, SideHold
 from formcheck.engine.reps import RepCounter
@@ -483,6 +483,25 @@ def pushup_parts(elbow_deg: float, wrist_y: float = 0.8) -> dict[str, np.ndarray
     }
 
 
+def facing_the_camera(parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``parts`` seen front-on or head-on: each side's shoulder and hip far apart."""
+    out = dict(parts)
+    for part in ("shoulder", "hip"):
+        out[f"left_{part}"] = parts[part] + np.array([0.08, 0.0])
+        out[f"right_{part}"] = parts[part] - np.array([0.08, 0.0])
+    return out
+
+
+def analysed_from_the_other_view(exercise: str, poses: list[PoseFrame]) -> SessionResult:
+    """``poses`` analysed as ``exercise``, whose trunk is read in 3D from other views
+    than its own; every frame is seen from such a view."""
+    spec = load_spec(exercise)
+    assert set(spec.camera.other_view) == {"trunk"}
+    result = analyze_poses(spec, poses)
+    assert result.view.other_share == 1.0
+    return result
+
+
 def test_a_push_up_filmed_head_on_from_the_floor_is_counted():
     """Class 10: a camera on the floor in front of the head (a laptop before the
     patient) sees the trunk upright in the image, as a kneeling arm swing would read;
@@ -494,19 +513,13 @@ def test_a_push_up_filmed_head_on_from_the_floor_is_counted():
     for i, e in enumerate(elbows):
         parts = pushup_parts(e)
         parts["hip"] = parts["shoulder"] + np.array([0.0, 0.1])  # upright in the image
-        for part in ("shoulder", "hip"):  # head-on: the two sides far apart
-            parts[f"left_{part}"] = parts[part] + np.array([0.08, 0.0])
-            parts[f"right_{part}"] = parts[part] - np.array([0.08, 0.0])
-        pose = make_pose(i, parts)
+        pose = make_pose(i, facing_the_camera(parts))
         for side in ("left", "right"):  # in 3D the hips are behind the shoulders
             shoulder = pose.world_xyz[INDEX[f"{side}_shoulder"]]
             pose.world_xyz[INDEX[f"{side}_hip"]] = shoulder + np.array([0.0, 0.03, 0.45])
         poses.append(pose)
-    spec = load_spec("push_up")
-    assert set(spec.camera.other_view) == {"trunk"}
-    result = analyze_poses(spec, poses)
+    result = analysed_from_the_other_view("push_up", poses)
     assert result.reps_total == 3
-    assert result.view.other_share == 1.0
     assert result.not_counted == ()
 
 
@@ -518,22 +531,14 @@ def test_a_hip_hinge_filmed_from_the_front_is_counted():
     hinges = 35.0 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 1.0, 0.0, 9.0) / 3.0))
     poses = []
     for i, hinge in enumerate(hinges):
-        parts = standing_parts(160.0)  # upright in the picture
-        for part in ("shoulder", "hip"):  # front-on: the two sides far apart
-            parts[f"left_{part}"] = parts[part] + np.array([0.08, 0.0])
-            parts[f"right_{part}"] = parts[part] - np.array([0.08, 0.0])
-        pose = make_pose(i, parts)
+        pose = make_pose(i, facing_the_camera(standing_parts(160.0)))  # upright in the picture
         lean = np.radians(hinge)
         for side in ("left", "right"):  # in 3D the shoulders tip toward the camera
             hip = pose.world_xyz[INDEX[f"{side}_hip"]]
             trunk = 0.25 * np.array([0.0, -np.cos(lean), -np.sin(lean)])
             pose.world_xyz[INDEX[f"{side}_shoulder"]] = hip + trunk
         poses.append(pose)
-    spec = load_spec("hip_hinge")
-    assert set(spec.camera.other_view) == {"trunk"}
-    result = analyze_poses(spec, poses)
-    assert result.reps_total == 3
-    assert result.view.other_share == 1.0
+    assert analysed_from_the_other_view("hip_hinge", poses).reps_total == 3
 
 
 def test_engine_counts_from_the_primary_signal_when_a_fault_landmark_is_unseen():
