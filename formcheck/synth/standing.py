@@ -113,12 +113,12 @@ def hip_hinge(req: Request) -> Script:
 def wall_squat(req: Request) -> Script:
     """Back against a wall, slide to a ~90° knee and hold.
 
-    Faults: ``too_shallow`` holds at ~126°; ``knees_past_toes`` puts the feet close
+    Faults: ``too_shallow`` holds at ~135°; ``knees_past_toes`` puts the feet close
     to the wall so the shank leans ~46° forward; ``back_off_wall`` leans the
     trunk ~27° off the wall.
     """
     rng, body = req.rng, req.body
-    depth = float(rng.uniform(124.0, 128.0) if req.fault == "too_shallow" else rng.uniform(87, 93))
+    depth = float(rng.uniform(133.0, 137.0) if req.fault == "too_shallow" else rng.uniform(87, 93))
     lean = float(rng.uniform(25.0, 29.0)) if req.fault == "back_off_wall" else 0.0
     if req.fault == "knees_past_toes":
         shank_at_90 = 46.0

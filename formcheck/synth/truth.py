@@ -166,7 +166,7 @@ def hysteresis(values: np.ndarray, enter: float, leave: float) -> np.ndarray:
 HoldRule = Callable[[Signals], list[tuple[str | None, np.ndarray]]]
 
 HOLD_RULES: dict[str, HoldRule] = {
-    "wall_squat": lambda s: [(None, (s["knee"] >= 75) & (s["knee"] <= 105))],
+    "wall_squat": lambda s: [(None, (s["knee"] >= 75) & (s["knee"] <= 120))],
     # In a plank, straight or not (its faults say how straight): see exercise_specs/plank.toml.
     "plank": lambda s: [
         (
@@ -187,10 +187,10 @@ HOLD_RULES: dict[str, HoldRule] = {
     "knee_to_chest": lambda s: [(side, s[f"{side}_hip"] < 75) for side in ("left", "right")],
     "prone_press_up": lambda s: [(None, s["trunk_elevation"] > 20)],
     "pigeon_pose": lambda s: [
-        (f, (s[f"{f}_knee_world"] < 110) & (s[f"{_other(f)}_knee_world"] > 140))
+        (f, (s[f"{f}_knee_world"] < 110) & (s[f"{_other(f)}_knee_world"] > 130))
         for f in ("left", "right")
     ],
-    "figure_four_stretch": lambda s: [(x, s[f"{x}_crossed"] < 0.5) for x in ("left", "right")],
+    "figure_four_stretch": lambda s: [(x, s[f"{x}_crossed"] < 0.8) for x in ("left", "right")],
     "decompression_position": lambda s: [
         (
             None,
@@ -212,7 +212,7 @@ FRAME_FAULTS: dict[tuple[str, str], FrameRule] = {
     ("plank", "hip_sag"): lambda s: s["body_line"] < -0.05,
     ("plank", "hip_pike"): lambda s: s["body_line"] > 0.06,
     ("side_plank", "hip_sag"): lambda s: s["body_line"] < -0.06,
-    ("wall_squat", "too_shallow"): lambda s: (s["knee"] > 105) & (s["knee"] < 150),
+    ("wall_squat", "too_shallow"): lambda s: (s["knee"] > 120) & (s["knee"] < 150),
     ("wall_squat", "knees_past_toes"): lambda s: s["knee_forward"] > 0.08,
     ("wall_squat", "back_off_wall"): lambda s: s["trunk_inclination"] > 15,
     ("bridge", "backbend"): lambda s: s["bridge_line"] > 0.09,
