@@ -541,6 +541,104 @@ def test_a_hip_hinge_filmed_from_the_front_is_counted():
     assert analysed_from_the_other_view("hip_hinge", poses).reps_total == 3
 
 
+def test_a_hinge_to_under_40_degrees_counts():
+    # Real good mornings filmed from a front diagonal read 35-44 deg at hinges of
+    # about 45 by eye.
+    t = times(12.0)
+    hinges = 19.0 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 1.0, 0.0, 9.0) / 3.0))  # to 38
+    poses = [make_pose(i, standing_parts(160.0, hinge)) for i, hinge in enumerate(hinges)]
+    assert analyze_poses(load_spec("hip_hinge"), poses).reps_total == 3
+
+
+def bent_leg(hip: np.ndarray, knee: np.ndarray, knee_deg: float, shin_m: float) -> np.ndarray:
+    """Where the ankle goes for a knee bent to ``knee_deg`` (in the picture's plane)."""
+    thigh = (hip - knee) / np.linalg.norm(hip - knee)
+    turn = np.radians(knee_deg)
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    return knee + shin_m * rotation @ thigh
+
+
+def pigeon_pose(i: int, back_knee_deg: float) -> PoseFrame:
+    """Side view: the left shin folded in front (knee 60 deg), the right leg behind."""
+    hip = np.array([0.5, 0.6])
+    left_knee, right_knee = hip + np.array([0.2, 0.08]), hip - np.array([0.2, -0.08])
+    parts = {
+        "shoulder": hip + np.array([0.05, -0.3]),
+        "left_hip": hip,
+        "right_hip": hip,
+        "left_knee": left_knee,
+        "left_ankle": bent_leg(hip, left_knee, 60.0, 0.2),
+        "right_knee": right_knee,
+        "right_ankle": bent_leg(hip, right_knee, -back_knee_deg, 0.2),
+    }
+    return make_pose(i, parts)
+
+
+def test_a_pigeon_with_the_hips_still_high_is_timed():
+    # With the hips high on the hands the back knee of a real pigeon reads 131-137 deg.
+    spec = load_spec("pigeon_pose")
+    (hold,) = analyze_poses(spec, [pigeon_pose(i, 135.0) for i in range(150)]).holds
+    assert (hold.side, hold.duration_s) == ("left", pytest.approx(149 * DT))
+    assert analyze_poses(spec, [pigeon_pose(i, 100.0) for i in range(150)]).holds == ()
+
+
+def figure_four_pose(i: int, crossed: bool) -> PoseFrame:
+    """Lying on the back, knees bent, feet flat, legs 0.2 apart in depth; ``crossed``:
+    the right ankle rests 0.65 thigh lengths above the left knee."""
+    hip, knee, ankle = np.array([0.3, 0.8]), np.array([0.5, 0.65]), np.array([0.6, 0.8])
+    pose = make_pose(
+        i, {"shoulder": np.array([0.0, 0.8]), "hip": hip, "knee": knee, "ankle": ankle}
+    )
+    for side, depth in (("left", 0.1), ("right", -0.1)):
+        for part in ("hip", "knee", "ankle", "heel", "foot_index"):
+            pose.world_xyz[INDEX[f"{side}_{part}"], 2] = depth
+    if crossed:
+        thigh_m = np.linalg.norm(knee - hip)
+        pose.world_xyz[INDEX["right_ankle"]] = [*(knee - [0.0, 0.65 * thigh_m]), 0.1]
+    return pose
+
+
+def test_a_figure_four_stretch_is_timed_on_the_crossed_leg():
+    # MediaPipe places a folded leg loosely: a real crossed ankle reads 0.47-0.88 thigh
+    # lengths from the other knee, an uncrossed one about 1.05.
+    spec = load_spec("figure_four_stretch")
+    poses = [figure_four_pose(i, 60 <= i < 360) for i in range(420)]
+    (hold,) = analyze_poses(spec, poses).holds
+    assert (hold.side, hold.duration_s) == ("right", pytest.approx(299 * DT))
+
+
+def prone_poses(thigh_deg: list[float], trunk_deg: list[float]) -> list[PoseFrame]:
+    """Side view, lying face down facing right: the trunk raised by the arms, the
+    thigh rising from the knee to the hip by ``thigh_deg``."""
+    poses = []
+    for i, (thigh, trunk) in enumerate(zip(thigh_deg, trunk_deg, strict=True)):
+        knee = np.array([0.4, 0.8])
+        hip = knee + 0.2 * np.array([np.cos(np.radians(thigh)), -np.sin(np.radians(thigh))])
+        shoulder = hip + 0.3 * np.array([np.cos(np.radians(trunk)), -np.sin(np.radians(trunk))])
+        parts = {
+            "knee": knee,
+            "hip": hip,
+            "ankle": knee - np.array([0.2, 0.0]),
+            "shoulder": shoulder,
+            "elbow": shoulder + np.array([0.0, 0.1]),
+            "wrist": shoulder + np.array([0.05, 0.2]),
+        }
+        poses.append(make_pose(i, parts))
+    return poses
+
+
+def test_hips_that_rest_a_little_up_lying_prone_are_not_lifted_by_a_press_up():
+    # Class 2: lying face down a real thigh can read 16-17 deg up from the knee (the
+    # pelvis and the camera's height); the hips lift when it rises from there.
+    t = times(10.0)
+    press = 15.0 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 2.0, 0.0, 6.0) / 6.0))  # to 30
+    spec = load_spec("prone_press_up")
+    resting_up = analyze_poses(spec, prone_poses([17.0] * len(t), list(press)))
+    assert resting_up.reps_total == 1 and resting_up.faults == ()
+    lifted = analyze_poses(spec, prone_poses(list(2.0 + 0.8 * press), list(press)))
+    assert lifted.reps_total == 1 and {f.id for f in lifted.faults} == {"hips_lifted"}
+
+
 def test_engine_counts_from_the_primary_signal_when_a_fault_landmark_is_unseen():
     # feet out of frame: the hip-sag line cannot be drawn, the elbow can still count
     t = times(12.0)
@@ -713,6 +811,28 @@ def test_engine_hold_fault_only_while_holding():
     assert result.faults[0].start_s == pytest.approx(0.0)
 
 
+def test_a_wall_sit_with_the_feet_set_forward_is_timed_not_too_shallow():
+    # Shins leaning forward open the knee past 90 deg with the thighs level: real wall
+    # sits read up to ~119 deg (one with the feet set forward reads 110-119 throughout).
+    knees = np.concatenate([np.full(30, 175.0), np.full(301, 112.0), np.full(30, 175.0)])
+    result = analyze_poses(load_spec("wall_squat"), wall_squat_poses(knees))
+    assert [h.duration_s for h in result.holds] == [pytest.approx(10.0)]
+    assert "too_shallow" not in {f.id for f in result.faults}
+
+
+def test_a_lean_while_sliding_into_a_wall_sit_is_not_off_the_wall_but_a_lasting_one_is():
+    def off_the_wall(poses: list[PoseFrame]) -> list[float]:
+        faults = analyze_poses(load_spec("wall_squat"), poses).faults
+        return [f.start_s for f in faults if f.id == "back_off_wall"]
+
+    sliding_in = [make_pose(i, standing_parts(90.0, 25.0 if i < 36 else 0.0)) for i in range(300)]
+    assert off_the_wall(sliding_in) == []
+    leaning = [
+        make_pose(i, standing_parts(90.0, 25.0 if 100 <= i < 190 else 0.0)) for i in range(300)
+    ]
+    assert off_the_wall(leaning) == [pytest.approx(100 * DT)]
+
+
 def taps_parts(left_tap: float, right_tap: float) -> dict[str, np.ndarray]:
     """A high plank seen from the front (in front of the head); each hand moves from
     the floor under its shoulder towards the opposite shoulder."""
@@ -742,6 +862,20 @@ def test_engine_alternating_counts_per_side():
     assert [rep.index for rep in result.reps] == [1, 1, 2, 2, 3, 3, 4]
     assert "tap.left" in result.signals and "tap.right" in result.signals
     assert result.to_dict()["reps"]["left"] == 4
+
+
+def test_brisk_shoulder_taps_count():
+    # Real brisk taps take 0.23-0.27 s from leaving the floor to the hand back down.
+    t = times(8.0)
+    phase = (t - 1.0) % 1.0
+    pulse = np.where((t >= 1.0) & (t < 7.0) & (phase < 0.25), np.sin(np.pi * phase / 0.25), 0.0)
+    left = np.where(((t - 1.0) // 1.0) % 2 == 0, pulse, 0.0)
+    right = np.where(((t - 1.0) // 1.0) % 2 == 1, pulse, 0.0)
+    poses = [
+        make_pose(i, taps_parts(a, b)) for i, (a, b) in enumerate(zip(left, right, strict=True))
+    ]
+    result = analyze_poses(load_spec("plank_shoulder_taps"), poses)
+    assert (result.reps_left, result.reps_right) == (3, 3)
 
 
 def quadruped_parts() -> dict[str, np.ndarray]:

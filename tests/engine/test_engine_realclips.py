@@ -181,11 +181,14 @@ def test_partial_reps_at_the_start_and_the_end(analyse):
 
 def test_front_on_wall_sit_is_timed(analyse):
     """Class 10: a wall sit filmed from the front (held all through, by eye) is
-    timed with the 3D knee angle; only the image-plane faults are withheld."""
+    timed with the 3D knee angle; only the image-plane faults are withheld. Each time
+    her knees close the 3D knee reads 105-140 deg for about 0.5 s, mostly inside the
+    wall sit's band (75-120 deg, as real wall sits read); with a 90 +/- 15 band 7.5 of
+    the first 10 s were timed (replayed landmarks)."""
     report = analyse(
         "wall_squat/pal_wall_sit_knee_ext.mp4", "wall_squat", frames=300
     ).report.to_dict()
-    assert sum(h["duration_s"] for h in report["holds"]) > 6.0
+    assert sum(h["duration_s"] for h in report["holds"]) > 9.0
     assert set(report["view"]["withheld"]) <= {"knees_past_toes", "back_off_wall"}
 
 
