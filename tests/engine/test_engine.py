@@ -29,10 +29,18 @@ def times(duration_s: float) -> np.ndarray:
     return np.arange(round(duration_s * FPS)) * DT
 
 
+def waves(
+    t: np.ndarray, peak: float, span_s: float, period_s: float = 3.0, start_s: float = 1.0
+) -> np.ndarray:
+    """Smooth movements from 0 to ``peak`` and back, one per ``period_s``, from ``start_s``
+    for ``span_s``; 0 before and after."""
+    phase = np.clip(t - start_s, 0.0, span_s)
+    return peak / 2.0 * (1.0 - np.cos(2.0 * np.pi * phase / period_s))
+
+
 def squat_wave(t: np.ndarray, reps: int, period_s: float = 3.0, start_s: float = 1.0) -> np.ndarray:
     """Knee angle: standing at 175°, ``reps`` smooth dips to 90°."""
-    phase = np.clip(t - start_s, 0.0, reps * period_s)
-    return 175.0 - 42.5 * (1.0 - np.cos(2.0 * np.pi * phase / period_s))
+    return 175.0 - waves(t, 85.0, reps * period_s, period_s, start_s)
 
 
 def run_counter(rule: RepRule, t: np.ndarray, values: np.ndarray, gap_grace_s: float = 1.0):
@@ -106,7 +114,7 @@ def test_a_dip_past_rest_that_never_reached_the_bottom_keeps_the_range_of_the_ne
 
 def test_reps_partial_attempt_is_reported_not_counted():
     t = times(4.0)
-    dip = 175.0 - 26.5 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 1.0, 0.0, 2.0) / 2.0))
+    dip = 175.0 - waves(t, 53.0, 2.0, period_s=2.0)
     counter, attempts = run_counter(SQUAT_RULE, t, dip)  # bottom at 122°: misses enter (120°)
     assert counter.count == 0
     assert len(attempts) == 1 and not attempts[0].reached_peak
@@ -508,7 +516,7 @@ def test_a_push_up_filmed_head_on_from_the_floor_is_counted():
     the spec reads the push-up's trunk posture in 3D from that view, so the reps
     count (unseen real clips: 0 of 3 counted before)."""
     t = times(12.0)
-    elbows = 170.0 - 55.0 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 1.0, 0.0, 9.0) / 3.0))
+    elbows = 170.0 - waves(t, 110.0, 9.0)
     poses = []
     for i, e in enumerate(elbows):
         parts = pushup_parts(e)
@@ -528,7 +536,7 @@ def test_a_hip_hinge_filmed_from_the_front_is_counted():
     it upright at every hinge; the spec reads the trunk in 3D from that view (an unseen
     front-on deadlift clip: 1 of 3 counted before)."""
     t = times(12.0)
-    hinges = 35.0 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 1.0, 0.0, 9.0) / 3.0))
+    hinges = waves(t, 70.0, 9.0)
     poses = []
     for i, hinge in enumerate(hinges):
         pose = make_pose(i, facing_the_camera(standing_parts(160.0)))  # upright in the picture
@@ -545,7 +553,7 @@ def test_a_hinge_to_under_40_degrees_counts():
     # Real good mornings filmed from a front diagonal read 35-44 deg at hinges of
     # about 45 by eye.
     t = times(12.0)
-    hinges = 19.0 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 1.0, 0.0, 9.0) / 3.0))  # to 38
+    hinges = waves(t, 38.0, 9.0)
     poses = [make_pose(i, standing_parts(160.0, hinge)) for i, hinge in enumerate(hinges)]
     assert analyze_poses(load_spec("hip_hinge"), poses).reps_total == 3
 
@@ -631,7 +639,7 @@ def test_hips_that_rest_a_little_up_lying_prone_are_not_lifted_by_a_press_up():
     # Class 2: lying face down a real thigh can read 16-17 deg up from the knee (the
     # pelvis and the camera's height); the hips lift when it rises from there.
     t = times(10.0)
-    press = 15.0 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 2.0, 0.0, 6.0) / 6.0))  # to 30
+    press = waves(t, 30.0, 6.0, period_s=6.0, start_s=2.0)
     spec = load_spec("prone_press_up")
     resting_up = analyze_poses(spec, prone_poses([17.0] * len(t), list(press)))
     assert resting_up.reps_total == 1 and resting_up.faults == ()
@@ -642,7 +650,7 @@ def test_hips_that_rest_a_little_up_lying_prone_are_not_lifted_by_a_press_up():
 def test_engine_counts_from_the_primary_signal_when_a_fault_landmark_is_unseen():
     # feet out of frame: the hip-sag line cannot be drawn, the elbow can still count
     t = times(12.0)
-    elbows = 170.0 - 40.0 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 1.0, 0.0, 9.0) / 3.0))
+    elbows = 170.0 - waves(t, 80.0, 9.0)
     poses = [make_pose(i, pushup_parts(e)) for i, e in enumerate(elbows)]
     for pose in poses:
         for name in ("left_ankle", "right_ankle"):
@@ -662,7 +670,7 @@ def test_engine_counts_from_the_primary_signal_when_a_fault_landmark_is_unseen()
 def pushup_poses(duration_s: float = 12.0, reps_s: float = 9.0, wrist_y: float = 0.8):
     """Push-ups, three by default: the elbow from 170 deg to 90 and back every 3 s."""
     t = times(duration_s)
-    elbows = 170.0 - 40.0 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 1.0, 0.0, reps_s) / 3.0))
+    elbows = 170.0 - waves(t, 80.0, reps_s)
     return [make_pose(i, pushup_parts(e, wrist_y)) for i, e in enumerate(elbows)]
 
 
@@ -850,7 +858,7 @@ def taps_parts(left_tap: float, right_tap: float) -> dict[str, np.ndarray]:
 
 def test_engine_alternating_counts_per_side():
     t = times(16.0)
-    wave = 0.5 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 1.0, 0.0, 14.0) / 2.0))
+    wave = waves(t, 1.0, 14.0, period_s=2.0)
     left = np.where(((t - 1.0) // 2.0) % 2 == 0, wave, 0.0)
     right = np.where(((t - 1.0) // 2.0) % 2 == 1, wave, 0.0)
     poses = [
