@@ -39,7 +39,13 @@ from formcheck.engine.results import (
     TargetsResult,
     ViewResult,
 )
-from formcheck.engine.session import WARNING_MIN_SHARE, SessionStates, judge_frame, wrong_view
+from formcheck.engine.session import (
+    MOSTLY_SHARE,
+    WARNING_MIN_SHARE,
+    SessionStates,
+    judge_frame,
+    wrong_view,
+)
 from formcheck.engine.side import SideSelector
 from formcheck.engine.signals import SIDES, SignalEvaluator, all_of, unmeasured
 from formcheck.engine.summary import dosage, headline
@@ -121,6 +127,10 @@ class Engine:
         # Seen from the other view: the spec's own measurement there, if it has one.
         self._other_evaluator = SignalEvaluator(other_view_spec(spec))
         self._key_signals = self._pick_key_signals()
+        # The count or hold read in the picture where the spec declares no other measurement.
+        self._key_needs_view = bool(self._key_signals) and not (
+            self._other_evaluator.view_independent(self._key_signals)
+        )
         self._states = SessionStates(session.leave_after_s)
         self._cues = CueThrottle(session.cue_display_s)
         self._view_rules = {
@@ -532,7 +542,7 @@ class Engine:
         rate = (attempt.frames - 1) / duration if duration > 0 else 0.0
         if attempt.frames < self.spec.session.judge_frames:
             rate = 0.0
-        other = track.rep_frames > 0 and track.rep_other_view > 0.5 * track.rep_frames
+        other = track.rep_frames > 0 and track.rep_other_view > MOSTLY_SHARE * track.rep_frames
         judged = set()
         for rule in self.spec.faults:
             if rule.scope == "frame":
@@ -751,9 +761,15 @@ class Engine:
         if share >= WARNING_MIN_SHARE:
             where = "not side-on" if view == "side" else "not facing the person"
             text = f"camera is {where} in {share:.0%} of frames"
+            unsure = []
+            if self._key_needs_view and share > MOSTLY_SHARE:
+                what = "count" if self.spec.reps else "hold time"
+                unsure.append(f"the {what} is read in the picture there and may be wrong")
             if withheld:
+                unsure.append(f"{', '.join(withheld)} not judged there")
+            if unsure:
                 need = "a side-on camera" if view == "side" else "a camera facing the person"
-                text += f": {', '.join(withheld)} not judged there (they need {need})"
+                text += f": {'; '.join(unsure)} (these need {need})"
             warnings.append(text)
         return ViewResult(view, share, withheld), warnings
 

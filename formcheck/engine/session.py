@@ -24,6 +24,7 @@ from formcheck.types import PoseFrame
 
 FrameJudgement = Literal["no_person", "not_visible", "ok"]
 WARNING_MIN_SHARE = 0.05  # a data-quality problem is reported from this share of frames
+MOSTLY_SHARE = 0.5  # "mostly": more than this share of the frames
 
 _CORE = [INDEX[name] for name in BODY_CORE]
 _SHOULDERS = (INDEX["left_shoulder"], INDEX["right_shoulder"])

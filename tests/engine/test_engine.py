@@ -428,7 +428,8 @@ def with_space(spec, space: str):
 def test_engine_wrong_view_counts_and_withholds_only_the_faults_that_need_the_view():
     """Class 10: the camera where the user put it. An image-plane squat filmed from
     the front is still counted; the fault read on the image-plane knee is withheld,
-    and the report says which and why."""
+    and the report says which and why, and that the count, read in the picture, may
+    be wrong from there."""
     poses = front_view_squat_poses(squat_wave(times(12.0), 3))
     result = analyze_poses(with_space(load_spec("squat"), "image"), poses)
     assert result.reps_total == 3
@@ -436,12 +437,24 @@ def test_engine_wrong_view_counts_and_withholds_only_the_faults_that_need_the_vi
     assert result.faults == ()
     assert result.view.withheld == ("shallow",) and result.view.other_share == 1.0
     assert result.warnings == (
-        "camera is not side-on in 100% of frames: shallow not judged there "
-        "(they need a side-on camera)",
+        "camera is not side-on in 100% of frames: the count is read in the picture there "
+        "and may be wrong; shallow not judged there (these need a side-on camera)",
     )
     shallow = np.maximum(squat_wave(times(12.0), 3), 118.0)  # bottoms at 118 deg
     side_on = analyze_poses(with_space(load_spec("squat"), "image"), squat_poses(shallow))
     assert {f.id for f in side_on.faults} == {"shallow"} and side_on.view.withheld == ()
+
+
+def test_engine_says_the_count_may_be_wrong_only_when_mostly_seen_from_another_view():
+    knees = squat_wave(times(12.0), 3)
+    front, side = front_view_squat_poses(knees), squat_poses(knees)
+    spec = with_space(load_spec("squat"), "image")
+    for front_share, count_unsure in ((0.4, False), (0.6, True)):
+        cut = int(front_share * len(knees))
+        result = analyze_poses(spec, front[:cut] + side[cut:])
+        assert result.view.other_share == pytest.approx(front_share, abs=0.01)
+        [warning] = [w for w in result.warnings if w.startswith("camera is not side-on")]
+        assert ("the count is read in the picture" in warning) is count_unsure
 
 
 def test_engine_world_space_signal_is_counted_in_any_view_with_a_warning():
