@@ -118,11 +118,12 @@ class LiveResult:
         )
 
 
-def needed_fps(spec: ExerciseSpec) -> float:
+def timing_fps(spec: ExerciseSpec) -> float:
     """Analysed frames per second the spec's timing needs: two in its shortest rep,
     one in its shortest fault, two in a hold's grace period, at least 2/s
     (:func:`formcheck.sampling.plan_for`'s calm interval). Below it the engine can
-    miss a rep or a fault."""
+    miss a rep or a fault. Not the engine's ``needed_fps``, which is what its form
+    checks need to be judged at all."""
     return 1.0 / plan_for(spec).calm_interval_s
 
 
@@ -389,7 +390,7 @@ class LiveLoop:
             latency=recorder.latency.summary(),
             inference=recorder.inference.summary(),
             analysed_fps=recorder.tally.stats().fps or None,
-            needed_fps=needed_fps(plan.spec),
+            timing_fps=timing_fps(plan.spec),
         )
         report = set_report(
             finished,

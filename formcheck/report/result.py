@@ -34,7 +34,7 @@ from formcheck.specs.schema import (
 )
 from formcheck.types import PoseFrame
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 DISCLAIMER = (
     "formcheck coaches exercise form; it does not diagnose. Stop any exercise that "
     "causes or worsens pain and tell your clinician."
@@ -175,7 +175,7 @@ class LiveSet:
     latency: dict[str, float | None]
     inference: dict[str, float | None]
     analysed_fps: float | None = None
-    needed_fps: float | None = None
+    timing_fps: float | None = None
 
     @property
     def dropped_rate(self) -> float | None:
@@ -196,7 +196,7 @@ class LiveSet:
             "frames_paused": self.frames_paused,
             "dropped_rate": round(rate, 4) if rate is not None else None,
             "analysed_fps": self.analysed_fps,
-            "needed_fps": self.needed_fps,
+            "timing_fps": self.timing_fps,
             "latency": self.latency,
             "inference": self.inference,
         }

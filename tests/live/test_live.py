@@ -377,7 +377,7 @@ def test_live_reports_the_analysed_rate_against_what_the_spec_needs(tmp_path):
     assert live["analysed_fps"] == 30.0  # lossless: every frame of a 30 fps stream
     assert result.live_section()["analysed_fps"] == 30.0
     # a squat rep may take 0.4 s (min_rep_s): two analysed frames in it = 5/s
-    assert live["needed_fps"] == 5.0
+    assert live["timing_fps"] == 5.0
     assert result.live_section()["inference_threads"] is None  # the fake has no threads
 
 
