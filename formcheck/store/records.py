@@ -3,7 +3,7 @@
 A :class:`Session` is one analysed recording or live set of one exercise by one
 patient on one day: the report's counts, reps, holds, faults and targets, plus
 what the report does not know (the patient, the date, the pain ratings, where the
-report was written). :func:`session_from_report` reads the report contract
+report was written). :func:`record_from_report` reads the report contract
 (docs/report.md) defensively, so reports of other schema versions still record;
 the store keeps the whole report beside these fields.
 
@@ -395,67 +395,6 @@ def _shortfalls(report: Mapping[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def session_from_report(
-    report: Mapping[str, Any],
-    *,
-    patient: str,
-    source: str,
-    when: SessionTime,
-    sitting: str,
-    report_path: str | None = None,
-    spec_version: str | None = None,
-    pain_before: int | None = None,
-    pain_after: int | None = None,
-    form_assessed: bool | None = None,
-    rom_unit: str | None = None,
-) -> Session:
-    """The :class:`Session` of one JSON report (any schema version; missing keys
-    become ``None`` or empty).
-
-    Raises:
-        InvalidSession: bad patient label or pain rating.
-    """
-    exercise = report.get("exercise") or {}
-    reps = report.get("reps") or {}
-    targets = report.get("targets") or {}
-    details = _reps(report)
-    holds = _holds(report)
-    reps_target = _range(targets.get("reps"))
-    recording = _text((report.get("input") or {}).get("path")) or source
-    return Session(
-        patient=patient,
-        session_date=when.day,
-        started_at=when.started_at,
-        sitting=sitting,
-        exercise=_text(exercise.get("id")) or "unknown",
-        exercise_title=_text(exercise.get("title")) or _text(exercise.get("id")) or "unknown",
-        kind=_text(exercise.get("kind")) or "reps",
-        spec_version=spec_version,
-        source=source,
-        recording=Path(recording).name,
-        report_path=report_path,
-        duration_s=_number((report.get("input") or {}).get("duration_s")),
-        reps_total=_count(reps.get("total")) or len(details),
-        reps_left=_count(reps.get("left")),
-        reps_right=_count(reps.get("right")),
-        reps_good=sum(rep.good for rep in details),
-        reps_target=(round(reps_target[0]), round(reps_target[1])) if reps_target else None,
-        hold_target_s=_range(targets.get("hold_s")),
-        target_per_side=_flag(targets.get("per_side")),
-        sets_prescribed=_count(targets.get("sets")),
-        target_met=_flag(targets.get("met")),
-        best_hold_s=max((h.duration_s for h in holds), default=None),
-        pain_before=pain_before,
-        pain_after=pain_after,
-        form_assessed=form_assessed,
-        rom_unit=rom_unit,
-        warnings=tuple(w for w in report.get("warnings") or [] if isinstance(w, str)),
-        reps=details,
-        holds=holds,
-        faults=_faults(report),
-    )
-
-
 def record_from_report(
     report: Mapping[str, Any],
     *,
@@ -485,19 +424,50 @@ def record_from_report(
         spec_version: :func:`spec_digest` of the spec used.
         pain_before, pain_after: 0-10 or ``None``.
         form_assessed, rom_unit: from the spec (see :class:`Session`).
+
+    The report may be of any schema version: missing keys become ``None`` or empty.
+
+    Raises:
+        InvalidSession: bad patient label or pain rating.
     """
-    session = session_from_report(
-        report,
+    exercise = report.get("exercise") or {}
+    reps = report.get("reps") or {}
+    targets = report.get("targets") or {}
+    details = _reps(report)
+    holds = _holds(report)
+    reps_target = _range(targets.get("reps"))
+    recording = _text((report.get("input") or {}).get("path")) or source
+    session = Session(
         patient=patient,
-        source=source,
-        when=when,
+        session_date=when.day,
+        started_at=when.started_at,
         sitting=sitting or fingerprint,
-        report_path=report_path,
+        exercise=_text(exercise.get("id")) or "unknown",
+        exercise_title=_text(exercise.get("title")) or _text(exercise.get("id")) or "unknown",
+        kind=_text(exercise.get("kind")) or "reps",
         spec_version=spec_version,
+        source=source,
+        recording=Path(recording).name,
+        report_path=report_path,
+        duration_s=_number((report.get("input") or {}).get("duration_s")),
+        reps_total=_count(reps.get("total")) or len(details),
+        reps_left=_count(reps.get("left")),
+        reps_right=_count(reps.get("right")),
+        reps_good=sum(rep.good for rep in details),
+        reps_target=(round(reps_target[0]), round(reps_target[1])) if reps_target else None,
+        hold_target_s=_range(targets.get("hold_s")),
+        target_per_side=_flag(targets.get("per_side")),
+        sets_prescribed=_count(targets.get("sets")),
+        target_met=_flag(targets.get("met")),
+        best_hold_s=max((h.duration_s for h in holds), default=None),
         pain_before=pain_before,
         pain_after=pain_after,
         form_assessed=form_assessed,
         rom_unit=rom_unit,
+        warnings=tuple(w for w in report.get("warnings") or [] if isinstance(w, str)),
+        reps=details,
+        holds=holds,
+        faults=_faults(report),
     )
     key = session_key(
         session.patient, session.exercise, fingerprint, when.day if when.explicit else None
