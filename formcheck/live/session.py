@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -136,52 +137,49 @@ def run_live(
     speaker, speech_note = create_speaker(options.mute)
     say(speech_note)
     out_dir = options.out_dir or default_out_dir()
-    window = video = None
-    try:
-        with _open_source(options) as source:
+    with ExitStack() as cleanup:  # closes what was opened, last first, however it ends
+        cleanup.callback(speaker.close)
+        try:
+            source = cleanup.enter_context(_open_source(options))
             info = source.info
             if options.private:
                 info = replace(info, path=reported_path(info.path, private=True))
             estimator = create_estimator(options.backend, model=options.model)
-            try:
-                if options.save_video:
-                    video = VideoWriter(out_dir / "session.mp4", info.width, info.height, info.fps)
-                is_file = options.source is not None
-                reader = LatestFrameReader(
-                    source,
-                    realtime=is_file and options.realtime,
-                    lossless=is_file and not options.realtime,
-                )
-                window = Window() if show_window else None
-                model = options.model
-                backend = options.backend if model is None else f"tasks:{model.name}"
-                loop = LiveLoop(
-                    ProgramRunner(specs),
-                    estimator,
-                    reader,
-                    info,
-                    backend,
-                    speaker=speaker,
-                    present=window.show if window is not None else None,
-                    video=video,
-                    out_dir=out_dir,
-                    say=say,
-                )
-                if window is not None and not _acknowledged(window, specs, info):
-                    loop.handle_key("q")
-                result = loop.run()
-            finally:
-                estimator.close()
-    except BaseException:
-        if options.out_dir is None:  # the folder made for this session: nothing to keep
-            _discard_if_empty(out_dir)
-        raise
-    finally:
-        speaker.close()
-        if window is not None:
-            window.close()
-        if video is not None:
-            video.close()
+            cleanup.callback(estimator.close)
+            video = None
+            if options.save_video:
+                video = VideoWriter(out_dir / "session.mp4", info.width, info.height, info.fps)
+                cleanup.callback(video.close)
+            is_file = options.source is not None
+            reader = LatestFrameReader(
+                source,
+                realtime=is_file and options.realtime,
+                lossless=is_file and not options.realtime,
+            )
+            window = Window() if show_window else None
+            if window is not None:
+                cleanup.callback(window.close)
+            model = options.model
+            backend = options.backend if model is None else f"tasks:{model.name}"
+            loop = LiveLoop(
+                ProgramRunner(specs),
+                estimator,
+                reader,
+                info,
+                backend,
+                speaker=speaker,
+                present=window.show if window is not None else None,
+                video=video,
+                out_dir=out_dir,
+                say=say,
+            )
+            if window is not None and not _acknowledged(window, specs, info):
+                loop.handle_key("q")
+            result = loop.run()
+        except BaseException:
+            if options.out_dir is None:  # the folder made for this session: nothing to keep
+                _discard_if_empty(out_dir)
+            raise
     try:
         write_text_atomic(out_dir / "session.json", _session_json(result))
     except OutputError as error:  # the session cannot be redone: its summary still shows

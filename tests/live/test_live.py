@@ -35,9 +35,11 @@ from formcheck.live import (
     plan_sets,
 )
 from formcheck.live import session as live_session
+from formcheck.live.speech import SilentSpeaker
 from formcheck.live.stats import LatencyHistogram, SignalHistory
 from formcheck.live.window import display_available, notice_image
 from formcheck.pipeline import AnalysisOptions, analysis_from_poses
+from formcheck.render.video import VideoWriter
 from formcheck.report import validate_report
 from formcheck.sources import CameraSource, SourceInfo, open_source
 from formcheck.specs import SpecError, load_program, load_spec
@@ -643,6 +645,41 @@ def test_cli_live_without_a_patient_records_nothing(monkeypatch, tmp_path):
     assert cli.main([*argv, "--out", str(tmp_path / "a")]) == 0
     assert cli.main([*argv, "--pain-before", "3"]) == 2  # a rating needs a patient
     assert not Path(os.environ["FORMCHECK_DB"]).exists()
+
+
+def test_live_that_fails_mid_session_closes_everything_it_opened(monkeypatch, tmp_path):
+    closed = []
+
+    class FailingEstimator(FakeEstimator):
+        def process(self, frame: Frame) -> PoseFrame:
+            if frame.index == 10:
+                raise RuntimeError("the model crashed")
+            return super().process(frame)
+
+        def close(self) -> None:
+            closed.append("estimator")
+
+    class Speaker(SilentSpeaker):
+        def close(self) -> None:
+            closed.append("speaker")
+
+    class Video(VideoWriter):
+        def close(self) -> None:
+            super().close()
+            closed.append("video")
+
+    monkeypatch.setattr(live_session, "create_estimator", lambda *a, **k: FailingEstimator())
+    monkeypatch.setattr(live_session, "create_speaker", lambda mute: (Speaker(), "muted"))
+    monkeypatch.setattr(live_session, "VideoWriter", Video)
+    options = live_session.LiveOptions(
+        source=write_clip(tmp_path / "clip.mp4", n=30),
+        out_dir=tmp_path / "out",
+        window=False,
+        save_video=True,
+    )
+    with pytest.raises(RuntimeError, match="the model crashed"):
+        live_session.run_live([load_spec("squat")], options, say=lambda line: None)
+    assert closed == ["video", "estimator", "speaker"]  # last opened, first closed
 
 
 class CutEstimator(FakeEstimator):
