@@ -11,15 +11,16 @@ or double counts. A NaN value changes nothing; a gap longer than the grace perio
 ends the rep in progress.
 
 Partial reps follow one rule (``exercise_specs/README.md``): a rep counts when the
-working position is reached and then left toward the start position. A
-recording that starts in the working position counts that rep once it is left;
-one that ends (or loses sight of the person) after the working position was left
-counts it (:meth:`RepCounter.close`), and one that ends in the working position
-does not. A cut (:meth:`RepCounter.cut`) ends the recording in the same way, except
-that a rep not yet out of the working position is judged by what follows: back at
-the start position, its way back was not seen and it does not count; anywhere else
-the movement goes on across the cut. A rep cut by the start or the end of what was seen is
-not held to ``min_rep_s``: only part of it was seen.
+working position is reached and then left toward the start position. A recording that
+starts in the working position counts that rep once it is left; one that ends (or loses
+sight of the person) after the working position was left, back from its extreme by
+``min_rom``, counts it (:meth:`RepCounter.close`), and one that ends in the working
+position does not. A cut (:meth:`RepCounter.cut`) ends the recording in the same way,
+except that a rep not yet out of the working position is judged by what follows: back at
+the start position, its way back was not seen and it does not count; anywhere else the
+movement goes on across the cut. A rep cut by the start of what was seen is not held to
+``min_rep_s`` (only part of it was seen); one cut by the end is held to half of it (its
+way out was seen).
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ class RepCounter:
         self._reached_peak = False
         self._frames = 0
         self._truncated = False
+        self._start_unseen = False
         self._turn_value = math.inf  # the lowest value on the way back, and when
         self._turn_s = math.nan
         self._left_far = False  # the way back came min_rom from the extreme
@@ -160,7 +162,7 @@ class RepCounter:
                 return None
             self.phase = "outbound"
             self._start_s = t_s
-            self._truncated = fresh
+            self._truncated = self._start_unseen = fresh
             self._baseline = min(self._baseline, rest)
         if self.phase == "return" and s >= enter and self._left_far:
             return self._turn(t_s, s)
@@ -217,8 +219,8 @@ class RepCounter:
         recording (it counts if it had left the working position by ``min_rom``;
         otherwise the cut jumped over its way back and it does not); anywhere else
         the movement goes on across the cut (a jump cut, or a cut found where there
-        is none) and is judged as it is seen, once, not held to ``min_rep_s`` (part
-        of it was not seen). The next rep starts afresh; after a cut at the start
+        is none) and is judged as it is seen, once, held to half of ``min_rep_s``
+        (part of it was not seen). The next rep starts afresh; after a cut at the start
         position it is judged whole, ``min_rep_s`` included (that position was seen).
         """
         if self.phase == "rest":
@@ -238,8 +240,8 @@ class RepCounter:
 
         A rep whose working position was reached and left is judged as if it had
         come back to rest; one still in (or short of) the working position does not
-        count. Left means back past ``exit``, or back from the extreme by the rep's
-        ``min_rom`` (a deep squat ending on the way up, still below ``exit``).
+        count. Left means back from the extreme by the rep's ``min_rom`` (a deep
+        squat ending on the way up, even still below ``exit``).
         """
         if self.phase == "rest":
             return None
@@ -253,11 +255,12 @@ class RepCounter:
         return self._end_unseen(t_s, unseen)
 
     def _left_working_position(self) -> bool:
-        """True when the rep in progress reached the working position and left it:
-        back past ``exit``, or back from the extreme by the rep's ``min_rom`` (a deep
-        squat ending on the way up, still below ``exit``)."""
-        left = self._extreme - self._last_s >= self._rule.min_rom
-        return self.phase == "return" or (self.phase == "peak" and left)
+        """True when the rep in progress reached the working position and came back
+        from its extreme by the rep's ``min_rom`` (a deep squat ending on the way
+        up, even still below ``exit``); a value jittering across ``exit`` is not
+        a way back."""
+        left = self._left_far or self._extreme - self._last_s >= self._rule.min_rom
+        return self.phase in ("peak", "return") and left
 
     def _end_unseen(self, t_s: float, unseen: bool = False) -> Attempt:
         """End at ``t_s`` a rep whose way back was not seen: not counted."""
@@ -265,6 +268,15 @@ class RepCounter:
             self._in_peak_s += t_s - self._peak_enter_s
         reason = "unseen" if unseen else ("ended_in_peak" if self._reached_peak else "ended_early")
         return self._finish(t_s, -math.inf, reason)
+
+    def _shortest_s(self) -> float:
+        """The shortest the rep in progress may be: ``min_rep_s`` seen whole; half
+        of it cut by the end of what was seen (its way out was seen: a pose thrown
+        about by a wipe or a title card is no rep); no minimum when its start was
+        not seen."""
+        if self._start_unseen:
+            return 0.0
+        return self._rule.min_rep_s / 2 if self._truncated else self._rule.min_rep_s
 
     def _finish(self, t_s: float, s: float, cut_short: str | None = None) -> Attempt:
         rule = self._rule
@@ -279,7 +291,7 @@ class RepCounter:
             reason = "short_of_peak"
         elif rom < rule.min_rom:
             reason = "small_range"
-        elif duration < rule.min_rep_s and not self._truncated:
+        elif duration < self._shortest_s():
             reason = "too_quick"
         elif duration > rule.max_rep_s:
             reason = "too_slow"

@@ -1477,6 +1477,60 @@ def test_a_few_wrong_poses_just_after_a_cut_make_no_rep():
     assert [n.reason for n in result.not_counted] == ["too_quick"]
 
 
+def test_wrong_poses_at_the_end_of_a_recording_make_no_rep():
+    # Standing, then the last three poses read a deep knee and half way back up (a
+    # wipe to black throws the pose about): the start of that "rep" was seen, so
+    # although its end was not, it is held to half of min_rep_s (0.2 s), and fails.
+    thrown = np.concatenate([np.full(30, 175.0), [60.0, 60.0, 140.0]])
+    result = analyze_poses(load_spec("squat"), squat_poses(thrown))
+    assert result.reps_total == 0
+    assert [n.reason for n in result.not_counted] == ["too_quick"]
+    # A real squat cut by the end on its way up: down in 0.5 s, up for 0.2 s.
+    cut_short = np.concatenate(
+        [np.full(30, 175.0), np.linspace(175.0, 90.0, 15), np.linspace(90.0, 140.0, 6)]
+    )
+    assert analyze_poses(load_spec("squat"), squat_poses(cut_short)).reps_total == 1
+
+
+def test_a_recording_ending_just_past_exit_has_not_left_the_working_position():
+    # Down to 128 deg (enter 130) and the recording ends at 136 (exit 135): 8 deg back
+    # from the bottom is jitter, not the way up (min_rom 40): the rep is not counted.
+    # Ending at 170, back 42 deg, it is.
+    down = np.concatenate([np.full(30, 175.0), np.linspace(175.0, 128.0, 30)])
+    for end_deg, counted in ((136.0, 0), (170.0, 1)):
+        knees = np.concatenate([down, np.linspace(128.0, end_deg, 20)])
+        result = analyze_poses(load_spec("squat"), squat_poses(knees))
+        assert result.reps_total == counted
+        assert [n.reason for n in result.not_counted] == ["ended_in_peak"] * (1 - counted)
+
+
+def cat_cow_parts(head_down_deg: float, roll_deg: float) -> dict[str, np.ndarray]:
+    """On all fours side-on, head to the left, the head ``head_down_deg`` below the
+    line of the back (0: in line), the picture rolled so the head end is
+    ``roll_deg`` higher (a tilted camera, or a head carried high)."""
+    parts = quadruped_parts()
+    down = np.radians(head_down_deg)
+    parts["nose"] = parts["shoulder"] + 0.2 * np.array([-np.cos(down), np.sin(down)])
+    roll = np.radians(roll_deg)
+    turn = np.array([[np.cos(roll), -np.sin(roll)], [np.sin(roll), np.cos(roll)]])
+    hip = parts["hip"]
+    return {name: hip + turn @ (point - hip) for name, point in parts.items()}
+
+
+def test_cat_cow_reads_the_head_against_the_back_not_the_horizontal():
+    """Rolled 20 deg, a cat with the head 65 deg below the back reads 52 deg below
+    the horizontal (the old head-elevation rule needed 60, and counted none, as on a
+    real person who carried the head high); against the back (108 deg) it is a cat:
+    two cycles, two counts."""
+    down = np.concatenate(
+        [np.full(30, 30.0), *[np.r_[np.linspace(30, 65, 30), np.linspace(65, -5, 45)]] * 2]
+    )
+    poses = [make_pose(i, cat_cow_parts(d, 20.0)) for i, d in enumerate(down)]
+    result = analyze_poses(load_spec("cat_cow"), poses)
+    assert result.reps_total == 2
+    assert min(result.signals["head"]) < 125.0 < 155.0 < max(result.signals["head"])
+
+
 def test_restrict_blanks_every_signal_that_reads_a_narrowed_landmark():
     """A min/max blanks with a member (nested ones too), a change with its base;
     the rest keep their values exactly."""

@@ -96,6 +96,13 @@ def test_headline_fits_the_exercise(analyse):
     assert cycles["headline"]["text"] == "Cycles: 1 (form not assessed)"
 
 
+def test_cat_cow_counts_by_the_head_against_the_back(analyse):
+    """A cat read against the horizontal fell short on a real person (head elevation
+    -40 at most, against -60 wanted: 0 cycles); against the back it reads 118."""
+    analysis = analyse("cat_cow/chloe_cat_cow_nml.gif", "cat_cow")
+    assert analysis.session.reps_total == 1  # labelled by eye: 1
+
+
 def test_no_stale_cue_over_a_correct_rep(analyse):
     """Class 6: a small dip at the start left 'sit a little deeper' over the correct
     squat that followed; no cue is on screen during it now."""
