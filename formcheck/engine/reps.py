@@ -116,8 +116,8 @@ class RepCounter:
         self._in_peak_s = 0.0
         self._reached_peak = False
         self._frames = 0
-        self._truncated = False
-        self._start_unseen = False
+        self._start_unseen = False  # the recording started part-way through it
+        self._part_unseen = False  # a cut or the end of the recording hid part of it
         self._turn_value = math.inf  # the lowest value on the way back, and when
         self._turn_s = math.nan
         self._left_far = False  # the way back came min_rom from the extreme
@@ -162,7 +162,7 @@ class RepCounter:
                 return None
             self.phase = "outbound"
             self._start_s = t_s
-            self._truncated = self._start_unseen = fresh
+            self._start_unseen = fresh
             self._baseline = min(self._baseline, rest)
         if self.phase == "return" and s >= enter and self._left_far:
             return self._turn(t_s, s)
@@ -220,8 +220,9 @@ class RepCounter:
         otherwise the cut jumped over its way back and it does not); anywhere else
         the movement goes on across the cut (a jump cut, or a cut found where there
         is none) and is judged as it is seen, once, held to half of ``min_rep_s``
-        (part of it was not seen). The next rep starts afresh; after a cut at the start
-        position it is judged whole, ``min_rep_s`` included (that position was seen).
+        when its start was seen (part of it was not seen). The next rep starts
+        afresh; after a cut at the start position it is judged whole, ``min_rep_s``
+        included (that position was seen).
         """
         if self.phase == "rest":
             # A few wrong poses while the tracker finds the person in the new shot
@@ -231,7 +232,7 @@ class RepCounter:
         if self.phase == "return":
             return self.close(t_s)
         self._cut_s = t_s
-        self._truncated = True
+        self._part_unseen = True
         return None
 
     def close(self, t_s: float, unseen: bool = False) -> Attempt | None:
@@ -249,7 +250,7 @@ class RepCounter:
             if self.phase == "peak":
                 self._in_peak_s += t_s - self._peak_enter_s
                 self._peak_exit_s = t_s
-            self._truncated = True
+            self._part_unseen = True
             self.phase = "return"
             return self._finish(t_s, -math.inf)
         return self._end_unseen(t_s, unseen)
@@ -276,7 +277,7 @@ class RepCounter:
         not seen."""
         if self._start_unseen:
             return 0.0
-        return self._rule.min_rep_s / 2 if self._truncated else self._rule.min_rep_s
+        return self._rule.min_rep_s / 2 if self._part_unseen else self._rule.min_rep_s
 
     def _finish(self, t_s: float, s: float, cut_short: str | None = None) -> Attempt:
         rule = self._rule

@@ -571,12 +571,16 @@ def test_a_hinge_to_under_40_degrees_counts():
     assert analyze_poses(load_spec("hip_hinge"), poses).reps_total == 3
 
 
+def rotation(deg: float) -> np.ndarray:
+    """The 2x2 matrix turning picture coordinates by ``deg`` (y down: clockwise on screen)."""
+    turn = np.radians(deg)
+    return np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+
+
 def bent_leg(hip: np.ndarray, knee: np.ndarray, knee_deg: float, shin_m: float) -> np.ndarray:
     """Where the ankle goes for a knee bent to ``knee_deg`` (in the picture's plane)."""
     thigh = (hip - knee) / np.linalg.norm(hip - knee)
-    turn = np.radians(knee_deg)
-    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
-    return knee + shin_m * rotation @ thigh
+    return knee + shin_m * rotation(knee_deg) @ thigh
 
 
 def pigeon_pose(i: int, back_knee_deg: float) -> PoseFrame:
@@ -869,14 +873,19 @@ def taps_parts(left_tap: float, right_tap: float) -> dict[str, np.ndarray]:
     return parts
 
 
+def alternating_taps(t: np.ndarray, taps: np.ndarray, period_s: float) -> list[PoseFrame]:
+    """A high plank whose hands take turns (left first, from 1 s) at ``taps``, one
+    hand per ``period_s``."""
+    left_turn = ((t - 1.0) // period_s) % 2 == 0
+    return [
+        make_pose(i, taps_parts(tap if left else 0.0, 0.0 if left else tap))
+        for i, (tap, left) in enumerate(zip(taps, left_turn, strict=True))
+    ]
+
+
 def test_engine_alternating_counts_per_side():
     t = times(16.0)
-    wave = waves(t, 1.0, 14.0, period_s=2.0)
-    left = np.where(((t - 1.0) // 2.0) % 2 == 0, wave, 0.0)
-    right = np.where(((t - 1.0) // 2.0) % 2 == 1, wave, 0.0)
-    poses = [
-        make_pose(i, taps_parts(a, b)) for i, (a, b) in enumerate(zip(left, right, strict=True))
-    ]
+    poses = alternating_taps(t, waves(t, 1.0, 14.0, period_s=2.0), 2.0)
     result = analyze_poses(load_spec("plank_shoulder_taps"), poses)
     assert (result.reps_total, result.reps_left, result.reps_right) == (7, 4, 3)
     assert [rep.side for rep in result.reps] == ["left", "right"] * 3 + ["left"]
@@ -890,12 +899,7 @@ def test_brisk_shoulder_taps_count():
     t = times(8.0)
     phase = (t - 1.0) % 1.0
     pulse = np.where((t >= 1.0) & (t < 7.0) & (phase < 0.25), np.sin(np.pi * phase / 0.25), 0.0)
-    left = np.where(((t - 1.0) // 1.0) % 2 == 0, pulse, 0.0)
-    right = np.where(((t - 1.0) // 1.0) % 2 == 1, pulse, 0.0)
-    poses = [
-        make_pose(i, taps_parts(a, b)) for i, (a, b) in enumerate(zip(left, right, strict=True))
-    ]
-    result = analyze_poses(load_spec("plank_shoulder_taps"), poses)
+    result = analyze_poses(load_spec("plank_shoulder_taps"), alternating_taps(t, pulse, 1.0))
     assert (result.reps_left, result.reps_right) == (3, 3)
 
 
@@ -1511,10 +1515,8 @@ def cat_cow_parts(head_down_deg: float, roll_deg: float) -> dict[str, np.ndarray
     parts = quadruped_parts()
     down = np.radians(head_down_deg)
     parts["nose"] = parts["shoulder"] + 0.2 * np.array([-np.cos(down), np.sin(down)])
-    roll = np.radians(roll_deg)
-    turn = np.array([[np.cos(roll), -np.sin(roll)], [np.sin(roll), np.cos(roll)]])
     hip = parts["hip"]
-    return {name: hip + turn @ (point - hip) for name, point in parts.items()}
+    return {name: hip + rotation(roll_deg) @ (point - hip) for name, point in parts.items()}
 
 
 def test_cat_cow_reads_the_head_against_the_back_not_the_horizontal():
