@@ -611,7 +611,7 @@ class Engine:
         message = NOT_COUNTED_REASONS[reason].format(
             peak=rule.peak_name,
             min_rom=rule.min_rom,
-            min_rep_s=rule.min_rep_s,
+            min_rep_s=attempt.shortest_s,
             max_rep_s=rule.max_rep_s,
             min_peak_s=rule.min_peak_s,
             gap_grace_s=self.spec.session.gap_grace_s,

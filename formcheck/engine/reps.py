@@ -18,9 +18,9 @@ sight of the person) after the working position was left, back from its extreme 
 position does not. A cut (:meth:`RepCounter.cut`) ends the recording in the same way,
 except that a rep not yet out of the working position is judged by what follows: back at
 the start position, its way back was not seen and it does not count; anywhere else the
-movement goes on across the cut. A rep cut by the start of what was seen is not held to
-``min_rep_s`` (only part of it was seen); one cut by the end is held to half of it (its
-way out was seen).
+movement goes on across the cut. A rep only partly seen (cut by the start or the end of
+what was seen) is held to half of ``min_rep_s``: its way out or its way back was seen, and
+the few wrong poses a wipe, a title card or a person walking in throws about make no rep.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ import math
 from dataclasses import dataclass, replace
 
 from formcheck.specs.schema import RepRule
+
+# A rep cut by the start or the end of what was seen is held to this share of min_rep_s.
+PARTLY_SEEN_SHARE = 0.5
 
 # Why an attempt did not count (``Attempt.reason``).
 NOT_COUNTED_REASONS: dict[str, str] = {
@@ -51,7 +54,8 @@ class Attempt:
     Values are in the signal's own units; ``counted`` is False for attempts that
     never reached the peak band (``reached_peak`` False) or broke a limit, and
     ``reason`` (a key of ``NOT_COUNTED_REASONS``) then says why. ``frames`` is the
-    number of frames with a measured value during the attempt.
+    number of frames with a measured value during the attempt; ``shortest_s`` the
+    shortest it was allowed to be (``min_rep_s``, or half of it when only partly seen).
     """
 
     start_s: float
@@ -65,6 +69,7 @@ class Attempt:
     counted: bool
     reason: str | None = None
     frames: int = 0
+    shortest_s: float = 0.0
 
     def metrics(self, peak_hold_s: float) -> dict[str, float]:
         """The values rep fault conditions can test (``RepMetric`` names)."""
@@ -116,8 +121,7 @@ class RepCounter:
         self._in_peak_s = 0.0
         self._reached_peak = False
         self._frames = 0
-        self._start_unseen = False  # the recording started part-way through it
-        self._part_unseen = False  # a cut or the end of the recording hid part of it
+        self._part_unseen = False  # the start or end of what was seen hid part of it
         self._turn_value = math.inf  # the lowest value on the way back, and when
         self._turn_s = math.nan
         self._left_far = False  # the way back came min_rom from the extreme
@@ -162,7 +166,7 @@ class RepCounter:
                 return None
             self.phase = "outbound"
             self._start_s = t_s
-            self._start_unseen = fresh
+            self._part_unseen = fresh
             self._baseline = min(self._baseline, rest)
         if self.phase == "return" and s >= enter and self._left_far:
             return self._turn(t_s, s)
@@ -271,18 +275,15 @@ class RepCounter:
         return self._finish(t_s, -math.inf, reason)
 
     def _shortest_s(self) -> float:
-        """The shortest the rep in progress may be: ``min_rep_s`` seen whole; half
-        of it cut by the end of what was seen (its way out was seen: a pose thrown
-        about by a wipe or a title card is no rep); no minimum when its start was
-        not seen."""
-        if self._start_unseen:
-            return 0.0
-        return self._rule.min_rep_s / 2 if self._part_unseen else self._rule.min_rep_s
+        """The shortest the rep in progress may be: ``min_rep_s`` seen whole, half of it
+        only partly seen (cut by the start or the end of what was seen)."""
+        return self._rule.min_rep_s * (PARTLY_SEEN_SHARE if self._part_unseen else 1.0)
 
     def _finish(self, t_s: float, s: float, cut_short: str | None = None) -> Attempt:
         rule = self._rule
         rom = self._extreme - self._baseline
         duration = t_s - self._start_s
+        shortest_s = self._shortest_s()
         reached = self._reached_peak
         outbound = (self._first_peak_s if reached else t_s) - self._start_s
         back = t_s - self._peak_exit_s if reached and self.phase == "return" else 0.0
@@ -292,7 +293,7 @@ class RepCounter:
             reason = "short_of_peak"
         elif rom < rule.min_rom:
             reason = "small_range"
-        elif duration < self._shortest_s():
+        elif duration < shortest_s:
             reason = "too_quick"
         elif duration > rule.max_rep_s:
             reason = "too_slow"
@@ -312,6 +313,7 @@ class RepCounter:
             counted=reason is None,
             reason=reason,
             frames=self._frames,
+            shortest_s=shortest_s,
         )
         self.count += attempt.counted
         self.phase = "rest"

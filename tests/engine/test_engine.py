@@ -1225,8 +1225,8 @@ def test_engine_cut_resets_the_rep_without_making_or_losing_one():
 
 def test_engine_partial_reps_at_the_start_and_the_end_follow_one_rule():
     """Class 9: a rep counts when the working position is reached and then left
-    toward the start. Starting at the bottom counts once left (however quickly);
-    ending on the way up counts; ending at the bottom does not."""
+    toward the start. Starting at the bottom counts once left; ending on the way up
+    counts; ending at the bottom does not."""
     spec = load_spec("squat")
     t = times(3.0)
     rise = np.clip(90.0 + 170.0 * t, 90.0, 175.0)  # at the bottom, standing by 0.5 s
@@ -1494,6 +1494,20 @@ def test_wrong_poses_at_the_end_of_a_recording_make_no_rep():
         [np.full(30, 175.0), np.linspace(175.0, 90.0, 15), np.linspace(90.0, 140.0, 6)]
     )
     assert analyze_poses(load_spec("squat"), squat_poses(cut_short)).reps_total == 1
+
+
+def test_wrong_poses_at_the_start_of_a_recording_make_no_rep():
+    # A person walking into the picture: the first three poses read a deep knee, then
+    # half way up and standing. What was seen of that "rep" lasted 0.067 s, less than
+    # half of min_rep_s (0.2 s): no rep, and the report gives the limit it was held to.
+    thrown = np.concatenate([[60.0, 60.0, 140.0], np.full(30, 175.0)])
+    result = analyze_poses(load_spec("squat"), squat_poses(thrown))
+    assert result.reps_total == 0
+    assert [n.reason for n in result.not_counted] == ["too_quick"]
+    assert result.not_counted[0].message == "took less than 0.2 s"
+    # A real squat seen from its bottom: up from 90 deg for 0.3 s, then standing.
+    rising = np.concatenate([np.linspace(90.0, 175.0, 10), np.full(30, 175.0)])
+    assert analyze_poses(load_spec("squat"), squat_poses(rising)).reps_total == 1
 
 
 def test_a_recording_ending_just_past_exit_has_not_left_the_working_position():
