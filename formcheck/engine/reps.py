@@ -224,7 +224,7 @@ class RepCounter:
         otherwise the cut jumped over its way back and it does not); anywhere else
         the movement goes on across the cut (a jump cut, or a cut found where there
         is none) and is judged as it is seen, once, held to half of ``min_rep_s``
-        when its start was seen (part of it was not seen). The next rep starts
+        (part of it was not seen). The next rep starts
         afresh; after a cut at the start position it is judged whole, ``min_rep_s``
         included (that position was seen).
         """
