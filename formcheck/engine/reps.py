@@ -67,9 +67,9 @@ class Attempt:
     hold_s: float
     reached_peak: bool
     counted: bool
+    shortest_s: float
     reason: str | None = None
     frames: int = 0
-    shortest_s: float = 0.0
 
     def metrics(self, peak_hold_s: float) -> dict[str, float]:
         """The values rep fault conditions can test (``RepMetric`` names)."""
@@ -224,9 +224,9 @@ class RepCounter:
         otherwise the cut jumped over its way back and it does not); anywhere else
         the movement goes on across the cut (a jump cut, or a cut found where there
         is none) and is judged as it is seen, once, held to half of ``min_rep_s``
-        (part of it was not seen). The next rep starts
-        afresh; after a cut at the start position it is judged whole, ``min_rep_s``
-        included (that position was seen).
+        (part of it was not seen). The next rep starts afresh; after a cut at the
+        start position it is judged whole, ``min_rep_s`` included (that position
+        was seen).
         """
         if self.phase == "rest":
             # A few wrong poses while the tracker finds the person in the new shot
@@ -311,9 +311,9 @@ class RepCounter:
             hold_s=self._in_peak_s,
             reached_peak=reached,
             counted=reason is None,
+            shortest_s=shortest_s,
             reason=reason,
             frames=self._frames,
-            shortest_s=shortest_s,
         )
         self.count += attempt.counted
         self.phase = "rest"

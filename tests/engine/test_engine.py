@@ -1481,33 +1481,37 @@ def test_a_few_wrong_poses_just_after_a_cut_make_no_rep():
     assert [n.reason for n in result.not_counted] == ["too_quick"]
 
 
-def test_wrong_poses_at_the_end_of_a_recording_make_no_rep():
-    # Standing, then the last three poses read a deep knee and half way back up (a
-    # wipe to black throws the pose about): the start of that "rep" was seen, so
-    # although its end was not, it is held to half of min_rep_s (0.2 s), and fails.
-    thrown = np.concatenate([np.full(30, 175.0), [60.0, 60.0, 140.0]])
-    result = analyze_poses(load_spec("squat"), squat_poses(thrown))
-    assert result.reps_total == 0
-    assert [n.reason for n in result.not_counted] == ["too_quick"]
-    # A real squat cut by the end on its way up: down in 0.5 s, up for 0.2 s.
-    cut_short = np.concatenate(
-        [np.full(30, 175.0), np.linspace(175.0, 90.0, 15), np.linspace(90.0, 140.0, 6)]
-    )
-    assert analyze_poses(load_spec("squat"), squat_poses(cut_short)).reps_total == 1
-
-
-def test_wrong_poses_at_the_start_of_a_recording_make_no_rep():
-    # A person walking into the picture: the first three poses read a deep knee, then
-    # half way up and standing. What was seen of that "rep" lasted 0.067 s, less than
-    # half of min_rep_s (0.2 s): no rep, and the report gives the limit it was held to.
-    thrown = np.concatenate([[60.0, 60.0, 140.0], np.full(30, 175.0)])
+@pytest.mark.parametrize(
+    ("thrown", "real"),
+    [
+        # Standing, then the last three poses read a deep knee and half way back up (a
+        # wipe to black throws the pose about); a real squat cut by the end on its way
+        # up: down in 0.5 s, up for 0.2 s.
+        (
+            np.concatenate([np.full(30, 175.0), [60.0, 60.0, 140.0]]),
+            np.concatenate(
+                [np.full(30, 175.0), np.linspace(175.0, 90.0, 15), np.linspace(90.0, 140.0, 6)]
+            ),
+        ),
+        # A person walking into the picture: the first three poses read a deep knee,
+        # then half way up and standing; a real squat seen from its bottom: up from
+        # 90 deg for 0.3 s, then standing.
+        (
+            np.concatenate([[60.0, 60.0, 140.0], np.full(30, 175.0)]),
+            np.concatenate([np.linspace(90.0, 175.0, 10), np.full(30, 175.0)]),
+        ),
+    ],
+    ids=["end", "start"],
+)
+def test_wrong_poses_at_either_end_of_a_recording_make_no_rep(thrown, real):
+    # What was seen of the thrown "rep" lasted 0.067 s, less than half of min_rep_s
+    # (0.2 s, the limit for a rep cut by the start or the end of what was seen): no
+    # rep, and the report gives the limit it was held to. The real one counts.
     result = analyze_poses(load_spec("squat"), squat_poses(thrown))
     assert result.reps_total == 0
     assert [n.reason for n in result.not_counted] == ["too_quick"]
     assert result.not_counted[0].message == "took less than 0.2 s"
-    # A real squat seen from its bottom: up from 90 deg for 0.3 s, then standing.
-    rising = np.concatenate([np.linspace(90.0, 175.0, 10), np.full(30, 175.0)])
-    assert analyze_poses(load_spec("squat"), squat_poses(rising)).reps_total == 1
+    assert analyze_poses(load_spec("squat"), squat_poses(real)).reps_total == 1
 
 
 def test_a_recording_ending_just_past_exit_has_not_left_the_working_position():
