@@ -83,6 +83,7 @@ def auto_cause(label: ClipLabel, found: dict[str, Any], s: dict[str, Any]) -> st
         ("not fully visible", "visibility/positioning"),
         ("not side-on", "wrong view"),
         ("not facing", "wrong view"),
+        ("cannot be measured there", "count not measurable from this view (the spec says why)"),
         ("no person detected", "person lost"),
         ("more than one person", "second person"),
         ("recording is cut", "cut found"),

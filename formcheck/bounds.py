@@ -177,6 +177,7 @@ SPEC_FIELDS: dict[str, Bound] = {
     "ExerciseSpec.faults": Bound(items=32, why="rules checked per frame"),
     "Camera.placement": CUE_TEXT,
     "Camera.other_view": Bound(items=16, why="signals measured another way in the other view"),
+    "Camera.other_view_unmeasurable": Bound(chars=500, why="printed in the report's warning"),
     "Targets.source": Bound(chars=1000, why="where the numbers come from"),
     "Targets.reps": Bound(low=1, high=1000, why="reps per set"),
     "Targets.hold_s": Bound(low=0, low_open=True, high=3600, unit=_SECONDS, why="one hold"),

@@ -53,6 +53,8 @@ class VideoSummary:
         holds: the longest hold of each side (``""``: the body, no sides), seconds.
         frames, frames_with_person: analysed frames, and those with a person.
         counts_reps, times_holds: the exercise counts reps / times holds.
+        count_unmeasured: filmed from a view where the spec says the count or
+            hold cannot be measured (the figures are not a result).
     """
 
     exercise_title: str
@@ -70,6 +72,7 @@ class VideoSummary:
     warnings: tuple[str, ...]
     frames: int
     frames_with_person: int
+    count_unmeasured: bool = False
 
     @classmethod
     def of(cls, report: Report) -> VideoSummary:
@@ -98,6 +101,7 @@ class VideoSummary:
             warnings=report.warnings,
             frames=report.stats.frames,
             frames_with_person=report.stats.frames_with_person,
+            count_unmeasured=session.view.key_unmeasured,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,9 +126,11 @@ class VideoSummary:
     def review_reasons(self) -> tuple[str, ...]:
         """Why a reviewer should look before trusting the figures (empty: nothing)."""
         reasons = []
-        if self.counts_reps and self.reps_total == 0:
+        if self.count_unmeasured:
+            reasons.append("not measurable from this camera view")
+        if self.counts_reps and self.reps_total == 0 and not self.count_unmeasured:
             reasons.append("no rep counted")
-        if self.times_holds and not self.holds:
+        if self.times_holds and not self.holds and not self.count_unmeasured:
             reasons.append("no hold timed")
         if self.person_seen < PERSON_SEEN_MIN:
             reasons.append(f"person seen in {self.person_seen:.0%} of frames")
@@ -205,6 +211,18 @@ def csv_columns(rows: Sequence[BatchRow]) -> list[str]:
     ]
 
 
+# The count and hold cells, blank when the camera view could not measure them.
+_MEASURED_CELLS = (
+    "reps_total",
+    "reps_good",
+    "reps_left",
+    "reps_right",
+    "hold_s",
+    "hold_left_s",
+    "hold_right_s",
+)
+
+
 def csv_row(row: BatchRow) -> dict[str, str]:
     """A row of ``summary.csv`` (text cells that look like formulas neutralised)."""
     s = row.summary
@@ -242,6 +260,8 @@ def csv_row(row: BatchRow) -> dict[str, str]:
         "person_seen_pct": _number(100.0 * s.person_seen, 0),
     }
     cells |= {f"fault_{f.id}": _number(f.count) for f in s.faults}
+    if s.count_unmeasured:  # blank, not 0: nothing was measured (review_reasons says why)
+        cells |= dict.fromkeys(_MEASURED_CELLS, "")
     return cells
 
 
@@ -257,6 +277,8 @@ def summary_csv(rows: Sequence[BatchRow]) -> str:
 
 
 def _reps_cell(s: VideoSummary) -> str:
+    if s.count_unmeasured and s.counts_reps:
+        return "not measured"
     if not (s.counts_reps or s.reps_total):
         return ""
     cell = f"{s.reps_good} / {s.reps_total}"
@@ -268,6 +290,8 @@ def _reps_cell(s: VideoSummary) -> str:
 
 
 def _hold_cell(s: VideoSummary) -> str:
+    if s.count_unmeasured and s.times_holds:
+        return "not measured"
     holds = ", ".join(f"{side} {sec:.1f} s".strip() for side, sec in sorted(s.holds.items()))
     if s.hold_target_s:
         holds += f"<br><span class=meta>target {s.hold_target_s:g} s</span>"

@@ -152,7 +152,8 @@ class Dosage:
     hold or too few reps never make a rep's form bad.
 
     Attributes:
-        reps_done: reps counted (None for holds).
+        reps_done: reps counted (None for holds, and where the camera view could not
+            measure the count).
         reps_target: the prescribed ``[min, max]`` reps, per side when ``per_side``.
         peak_name: what the spec calls its working position ("top").
         peak_hold_target_s: the prescribed hold in the working position per rep.
@@ -202,11 +203,14 @@ class Headline:
 @dataclass(frozen=True)
 class ViewResult:
     """The camera view: the one the spec needs, how often another one was seen,
-    and the faults not judged in those frames (they need the spec's view)."""
+    the faults not judged in those frames (they need the spec's view), and
+    whether the count or hold went unmeasured because the session was seen
+    mostly from a view where the spec says it cannot be measured."""
 
     expected: str
     other_share: float
     withheld: tuple[str, ...]
+    key_unmeasured: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(self)

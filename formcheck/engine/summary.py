@@ -5,7 +5,8 @@ apart from form: a bridge held 0.9 s at the top where 2 s are prescribed is a go
 rep held too briefly, reported as "top held 0.9 s of the 2 s target", never as a
 fault. The headline fits the exercise: reps, cycles (a spec that only counts says
 its form is not assessed) or a hold against its target, a side named only where
-the spec tracks each side.
+the spec tracks each side. Filmed from a view where the spec says the count (or
+the hold) cannot be measured, both say so instead of giving 0 against the target.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Sequence
 
 from formcheck.engine.results import Dosage, Headline, Hold, Rep
 from formcheck.specs.schema import ExerciseSpec
+
+UNMEASURED = "not measured from this camera view"
 
 
 def _range(low: float, high: float, unit: str = "") -> str:
@@ -42,18 +45,23 @@ def dosage(
     reps: Sequence[Rep],
     holds: Sequence[Hold],
     counts: dict[str, int],
+    unmeasured: bool = False,
 ) -> Dosage:
     """The session's dosage against the spec's targets.
 
     Args:
         counts: reps per side when each side is tracked (``{"left": 4, ...}``),
             else one entry for the whole body.
+        unmeasured: the count or hold could not be measured from the camera's view.
     """
     targets = spec.targets
     per_side = targets.per_side and spec.per_side
     notes: list[str] = []
-    reps_done = sum(counts.values()) if spec.reps is not None else None
-    if spec.reps is not None and targets.reps is not None:
+    reps_done = sum(counts.values()) if spec.reps is not None and not unmeasured else None
+    if unmeasured:
+        what = "reps" if spec.reps is not None else "hold"
+        notes.append(f"{what} {UNMEASURED}")
+    elif spec.reps is not None and targets.reps is not None:
         low, high = targets.reps
         wanted = _range(low, high)
         if per_side:
@@ -77,7 +85,7 @@ def dosage(
                 f"(median; {reps_held} of {len(peak_holds)} reps held it)"
             )
     best = total = None
-    if spec.hold is not None and targets.hold_s is not None:
+    if spec.hold is not None and targets.hold_s is not None and not unmeasured:
         total = sum(h.duration_s for h in holds)
         sides = sorted({h.side for h in holds} - {"both"}) if per_side else []
         bests = _best_holds(holds, sides) if per_side else {}
@@ -115,10 +123,17 @@ def dosage(
 
 
 def headline(
-    spec: ExerciseSpec, reps: Sequence[Rep], holds: Sequence[Hold], counts: dict[str, int]
+    spec: ExerciseSpec,
+    reps: Sequence[Rep],
+    holds: Sequence[Hold],
+    counts: dict[str, int],
+    unmeasured: bool = False,
 ) -> Headline:
     """The one line that sums the session up (see the module docstring)."""
     assessed = bool(spec.faults)
+    kind = "hold" if spec.hold is not None else "cycles" if spec.kind == "cycles" else "reps"
+    if unmeasured:
+        return Headline(kind, f"{kind.capitalize()}: {UNMEASURED}", assessed)
     if spec.hold is not None:
         target = spec.targets.hold_s
         of = f" of {target[0]:g} s" if target else ""
@@ -133,8 +148,7 @@ def headline(
             text += f"; {side_words(spec, 'both')} {together:.1f} s"
         if not assessed:
             text += " (form not assessed)"
-        return Headline("hold", text, assessed)
-    kind = "cycles" if spec.kind == "cycles" else "reps"
+        return Headline(kind, text, assessed)
     total = sum(counts.values())
     sides = f" ({', '.join(f'{s} {c}' for s, c in counts.items())})" if spec.per_side else ""
     text = f"{kind.capitalize()}: {total}{sides}"

@@ -162,11 +162,16 @@ class Camera:
     thresholds, another measurement (a knee angle in 3D where the image plane
     flattens it). Declared here, the count and the hold use it there; faults
     whose signals are then view-independent are judged there too.
+
+    ``other_view_unmeasurable`` says why the count (or the hold) cannot be measured
+    from the other view at all: a session seen mostly from there reports it not
+    measured, with this reason, instead of a count of 0 and a target not met.
     """
 
     view: Literal["side", "front"]
     placement: str
     other_view: dict[str, Signal] = field(default_factory=dict)
+    other_view_unmeasurable: str = ""
 
 
 @dataclass(frozen=True)
@@ -379,6 +384,15 @@ def _check_other_view(spec: ExerciseSpec) -> None:
         if isinstance(signal, (Extremum, Change)) or type(signal) is not type(original):
             raise Invalid(path, f"must be a landmark signal of the same type ({original.type!r})")
     _check_signals(other_view_spec(spec), "camera.other_view")
+    if spec.camera.other_view_unmeasurable:
+        key = [spec.reps.signal] if spec.reps else []
+        key += [str(c.signal) for c in spec.hold.when] if spec.hold else []
+        remeasured = sorted(set(key) & set(spec.camera.other_view))
+        if remeasured:
+            raise Invalid(
+                "camera.other_view_unmeasurable",
+                f"contradicts [camera.other_view.{remeasured[0]}], which measures it there",
+            )
 
 
 def _check_signals(spec: ExerciseSpec, where: str = "signals") -> None:

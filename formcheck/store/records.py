@@ -368,8 +368,11 @@ def _shortfalls(report: Mapping[str, Any]) -> list[tuple[str, str]]:
     few reps (per side where prescribed so), reps not held long enough at the working
     position, a hold shorter than prescribed."""
     dosage = report.get("dosage")
+    view = report.get("view")
     if not isinstance(dosage, Mapping):
         return []
+    if isinstance(view, Mapping) and view.get("key_unmeasured") is True:
+        return []  # filmed from where the count cannot be measured: no shortfall known
     found = []
     reps_target = _range(dosage.get("reps_target"))
     reps = report.get("reps")

@@ -43,6 +43,7 @@ from formcheck.batch import (
 from formcheck.batch.discover import NameFields, discover_videos
 from formcheck.batch.runner import CRASHED
 from formcheck.batch.state import STATE_FILE
+from formcheck.batch.summary import BatchRow, VideoSummary, csv_row, index_html
 from formcheck.cli import main
 from formcheck.cpu import available_cores
 from formcheck.filters import ButterworthConfig
@@ -874,3 +875,39 @@ def test_a_signal_while_waiting_on_the_workers_is_raised_after_the_wait() -> Non
     runner._INTERRUPTS.handle(signal.SIGINT, None)  # noted, not raised, while deferring
     assert runner._INTERRUPTS.pending
     runner._INTERRUPTS.deferring = runner._INTERRUPTS.pending = False
+
+
+def test_a_count_the_camera_view_could_not_measure_is_blank_and_asks_for_review() -> None:
+    """Side-on shoulder taps (issue 13, class 10): the overview shows no figures, not
+    "0 reps", and says why a reviewer should look; from the batch state file of an
+    older run (no such field) a summary reads as measured."""
+    measured = VideoSummary(
+        exercise_title="Plank shoulder taps",
+        counts_reps=True,
+        times_holds=False,
+        reps_total=0,
+        reps_good=0,
+        reps_left=0,
+        reps_right=0,
+        reps_target=(10, 10),
+        holds={},
+        hold_target_s=None,
+        target_met=None,
+        faults=(),
+        warnings=(),
+        frames=187,
+        frames_with_person=187,
+    )
+    unmeasured = dataclasses.replace(measured, count_unmeasured=True)
+    assert measured.review_reasons == ("no rep counted",)
+    assert unmeasured.review_reasons == ("not measurable from this camera view",)
+    old_state = {k: v for k, v in unmeasured.to_dict().items() if k != "count_unmeasured"}
+    assert VideoSummary.from_dict(old_state) == measured
+    rows = [
+        BatchRow("taps.mp4", "", "", "plank_shoulder_taps", "analysed", summary=s)
+        for s in (measured, unmeasured)
+    ]
+    cells = [csv_row(row) for row in rows]
+    assert cells[0]["reps_total"] == cells[0]["reps_left"] == "0"
+    assert cells[1]["reps_total"] == cells[1]["reps_left"] == cells[1]["reps_good"] == ""
+    assert "not measured" in index_html(rows[1:]) and "not measured" not in index_html(rows[:1])

@@ -457,6 +457,32 @@ def test_engine_says_the_count_may_be_wrong_only_when_mostly_seen_from_another_v
         assert ("the count is read in the picture" in warning) is count_unsure
 
 
+def test_engine_reports_a_count_the_spec_says_the_view_cannot_measure_as_not_measured():
+    """Class 10: where the spec says its count cannot be measured from the other view
+    (side-on shoulder taps), a session seen mostly from there gives no count and no
+    verdict on the target, not "Reps: 0 ... not met"; seen mostly from its own view,
+    it counts as before."""
+    squat = with_space(load_spec("squat"), "image")
+    camera = dataclasses.replace(squat.camera, other_view_unmeasurable="front-on it is hidden")
+    spec = dataclasses.replace(squat, camera=camera)
+    knees = squat_wave(times(12.0), 3)
+    front, side = front_view_squat_poses(knees), squat_poses(knees)
+    cut = int(0.6 * len(knees))
+    result = analyze_poses(spec, front[:cut] + side[cut:])
+    assert result.view.key_unmeasured is True
+    assert result.headline.text == "Reps: not measured from this camera view"
+    assert result.targets.met is None and result.dosage.reps_done is None
+    assert result.dosage.notes == ("reps not measured from this camera view",)
+    assert result.warnings == (
+        "camera is not side-on in 60% of frames: the count cannot be measured there; shallow "
+        "not judged there (these need a side-on camera); front-on it is hidden",
+    )
+    cut = int(0.4 * len(knees))
+    mostly_side = analyze_poses(spec, front[:cut] + side[cut:])
+    assert mostly_side.view.key_unmeasured is False and mostly_side.reps_total == 3
+    assert mostly_side.headline.text.startswith("Reps: 3")
+
+
 def test_engine_world_space_signal_is_counted_in_any_view_with_a_warning():
     # make_pose's world coordinates equal its image ones: the same knee angles
     poses = front_view_squat_poses(squat_wave(times(12.0), 3))

@@ -199,6 +199,19 @@ def test_front_on_wall_sit_is_timed(analyse):
     assert set(report["view"]["withheld"]) <= {"knees_past_toes", "back_off_wall"}
 
 
+def test_side_on_shoulder_taps_are_not_measured_rather_than_counted_0(analyse):
+    """Class 10: side-on, the far hand is hidden and the near wrist's reading moves
+    with the body's turn (the spec's numbers). 10 taps by eye: the report says the
+    count was not measured from this view, never "0, target not met"."""
+    report = analyse(
+        "plank_shoulder_tap/be18_plank_shoulder_taps.mp4", "plank_shoulder_taps"
+    ).report.to_dict()
+    assert report["view"]["key_unmeasured"] is True
+    assert report["headline"]["text"] == "Reps: not measured from this camera view"
+    assert report["targets"]["met"] is None and report["dosage"]["reps_done"] is None
+    assert any("the count cannot be measured there" in w for w in report["warnings"])
+
+
 def test_a_side_on_stretch_whose_legs_the_model_swaps_is_timed_on_one_side(analyse):
     """Class 10: a left-leg quad stretch held through three shots (by eye: 0-22 s,
     all left); side-on, the model names the bent leg right from 13.5 s. One side's

@@ -168,6 +168,13 @@ DELETE = object()
             "unknown signal 'ankle'",
         ),
         ("wall_squat", ("camera", "other_view", "knee", "points", 0), "tail", "unknown landmark"),
+        (
+            "wall_squat",
+            ("camera", "other_view_unmeasurable"),
+            "front-on the knee cannot be seen",
+            "camera.other_view_unmeasurable: contradicts [camera.other_view.knee]",
+        ),
+        ("plank_shoulder_taps", ("camera", "other_view_unmeasurable"), "x" * 501, "text of 501"),
         ("bird_dog", ("signals", "trunk_tilt", "of"), "tail", "unknown signal 'tail'"),
         ("bird_dog", ("signals", "trunk_tilt", "of"), "trunk_tilt", "another change"),
         ("bird_dog", ("reps", "signal"), "trunk_tilt", "a change signal cannot count reps"),

@@ -167,6 +167,32 @@ def test_reps_short_of_the_prescription_and_short_top_holds_are_dosage(db: str) 
     ]
 
 
+def test_no_shortfall_is_recorded_where_the_camera_view_could_not_measure_the_count() -> None:
+    """Side-on shoulder taps (issue 13, class 10): the count was not measured, so the
+    history records no "reps below target"; the same report measured records one."""
+    report = synthetic_report(BRIDGE, reps=0, good=0, rom_deg=50.0, hold_s=0.0)
+    report["dosage"] = Dosage(
+        reps_done=0,
+        reps_target=(8, 12),
+        per_side=False,
+        peak_name="top",
+        peak_hold_target_s=None,
+        peak_holds_s=(),
+        reps_held=None,
+        hold_target_s=None,
+        best_hold_s=None,
+        total_hold_s=None,
+        notes=(),
+    ).to_dict()
+    when = session_time(None, None)
+    for unmeasured, shortfalls in ((False, ["reps_below_target"]), (True, [])):
+        report["view"] = {"expected": "side", "other_share": 1.0, "key_unmeasured": unmeasured}
+        record = record_from_report(
+            report, patient="p4", source="batch", fingerprint="z", when=when
+        )
+        assert [f.id for f in record.session.faults if f.kind == "dosage"] == shortfalls
+
+
 def test_reimport_replaces_instead_of_duplicating(db: str) -> None:
     with open_store(db) as store:
         first = store.record(bridge_record())
