@@ -136,7 +136,8 @@ class Engine:
         self._view_rules = {
             rule.id
             for rule in spec.faults
-            if not self._other_evaluator.view_independent(
+            if rule.needs_view
+            or not self._other_evaluator.view_independent(
                 [c.signal for c in rule.when if c.signal is not None]
                 if rule.scope == "frame"
                 else self._key_signals

@@ -34,7 +34,7 @@ from formcheck.specs.schema import (
 )
 from formcheck.types import PoseFrame
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 DISCLAIMER = (
     "formcheck coaches exercise form; it does not diagnose. Stop any exercise that "
     "causes or worsens pain and tell your clinician."

@@ -242,7 +242,10 @@ class FaultRule:
     ``scope = "partial"`` each attempt that left rest but never reached the peak,
     and ``scope = "attempt"`` both. When sides are tracked separately a frame rule
     runs on each side, or once for the whole body with ``each_side = false``
-    (a sagging plank during shoulder taps is one fault, not two).
+    (a sagging plank during shoulder taps is one fault, not two). ``needs_view``
+    judges it only from the spec's camera view, even where its signals are read
+    in 3D: a fine depth judgement read along the camera's axis (a front-on squat's
+    3D knee at parallel) is not measured there.
     """
 
     id: str
@@ -255,6 +258,7 @@ class FaultRule:
     clear_s: float = 0.3
     severity: Severity = "warning"
     cooldown_s: float = 10.0
+    needs_view: bool = False
 
 
 @dataclass(frozen=True)

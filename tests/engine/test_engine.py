@@ -486,11 +486,38 @@ def test_engine_reports_a_count_the_spec_says_the_view_cannot_measure_as_not_mea
 def test_engine_world_space_signal_is_counted_in_any_view_with_a_warning():
     # make_pose's world coordinates equal its image ones: the same knee angles
     poses = front_view_squat_poses(squat_wave(times(12.0), 3))
-    result = analyze_poses(with_space(load_spec("squat"), "world"), poses)
+    spec = with_space(load_spec("squat"), "world")
+    judged_anywhere = [dataclasses.replace(rule, needs_view=False) for rule in spec.faults]
+    result = analyze_poses(dataclasses.replace(spec, faults=tuple(judged_anywhere)), poses)
     assert result.reps_total == 3
     assert [s.state for s in result.states] == ["exercising"]
     assert result.warnings == ("camera is not side-on in 100% of frames",)
     assert result.view.withheld == ()
+
+
+def test_engine_withholds_a_3d_fault_that_needs_the_view_from_the_other_view():
+    """A squat's depth read in 3D from the front is withheld (``needs_view``: the
+    thigh points along the camera's axis): a 118 deg bottom seen front-on is not
+    called shallow; seen side-on it is."""
+    shallow = np.maximum(squat_wave(times(12.0), 3), 118.0)
+    spec = load_spec("squat")
+    side_poses = squat_poses(shallow)
+    front_poses = []
+    for pose in side_poses:  # the same 3D knee; the picture shows the shoulders and hips apart
+        image = pose.image_xyz.copy()
+        for part in ("shoulder", "hip"):
+            image[INDEX[f"left_{part}"], 0] += 0.08
+            image[INDEX[f"right_{part}"], 0] -= 0.08
+        front_poses.append(dataclasses.replace(pose, image_xyz=image))
+    front = analyze_poses(spec, front_poses)
+    assert front.reps_total == 3 and front.faults == ()
+    assert front.view.withheld == ("shallow",)
+    assert front.warnings == (
+        "camera is not side-on in 100% of frames: shallow not judged there "
+        "(these need a side-on camera)",
+    )
+    side = analyze_poses(spec, side_poses)
+    assert {f.id for f in side.faults} == {"shallow"} and side.view.withheld == ()
 
 
 def test_engine_measures_as_the_spec_says_for_the_other_view():
