@@ -53,7 +53,7 @@ class VideoSummary:
         holds: the longest hold of each side (``""``: the body, no sides), seconds.
         frames, frames_with_person: analysed frames, and those with a person.
         counts_reps, times_holds: the exercise counts reps / times holds.
-        count_unmeasured: filmed from a view where the spec says the count or
+        not_measurable: filmed from a view where the spec says the count or
             hold cannot be measured (the figures are not a result).
     """
 
@@ -72,7 +72,7 @@ class VideoSummary:
     warnings: tuple[str, ...]
     frames: int
     frames_with_person: int
-    count_unmeasured: bool = False
+    not_measurable: bool = False
 
     @classmethod
     def of(cls, report: Report) -> VideoSummary:
@@ -101,7 +101,7 @@ class VideoSummary:
             warnings=report.warnings,
             frames=report.stats.frames,
             frames_with_person=report.stats.frames_with_person,
-            count_unmeasured=session.view.key_unmeasured,
+            not_measurable=session.view.not_measurable,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,11 +126,11 @@ class VideoSummary:
     def review_reasons(self) -> tuple[str, ...]:
         """Why a reviewer should look before trusting the figures (empty: nothing)."""
         reasons = []
-        if self.count_unmeasured:
+        if self.not_measurable:
             reasons.append("not measurable from this camera view")
-        if self.counts_reps and self.reps_total == 0 and not self.count_unmeasured:
+        if self.counts_reps and self.reps_total == 0 and not self.not_measurable:
             reasons.append("no rep counted")
-        if self.times_holds and not self.holds and not self.count_unmeasured:
+        if self.times_holds and not self.holds and not self.not_measurable:
             reasons.append("no hold timed")
         if self.person_seen < PERSON_SEEN_MIN:
             reasons.append(f"person seen in {self.person_seen:.0%} of frames")
@@ -260,7 +260,7 @@ def csv_row(row: BatchRow) -> dict[str, str]:
         "person_seen_pct": _number(100.0 * s.person_seen, 0),
     }
     cells |= {f"fault_{f.id}": _number(f.count) for f in s.faults}
-    if s.count_unmeasured:  # blank, not 0: nothing was measured (review_reasons says why)
+    if s.not_measurable:  # blank, not 0: nothing was measured (review_reasons says why)
         cells |= dict.fromkeys(_MEASURED_CELLS, "")
     return cells
 
@@ -277,7 +277,7 @@ def summary_csv(rows: Sequence[BatchRow]) -> str:
 
 
 def _reps_cell(s: VideoSummary) -> str:
-    if s.count_unmeasured and s.counts_reps:
+    if s.not_measurable and s.counts_reps:
         return "not measured"
     if not (s.counts_reps or s.reps_total):
         return ""
@@ -290,7 +290,7 @@ def _reps_cell(s: VideoSummary) -> str:
 
 
 def _hold_cell(s: VideoSummary) -> str:
-    if s.count_unmeasured and s.times_holds:
+    if s.not_measurable and s.times_holds:
         return "not measured"
     holds = ", ".join(f"{side} {sec:.1f} s".strip() for side, sec in sorted(s.holds.items()))
     if s.hold_target_s:

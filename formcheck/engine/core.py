@@ -759,14 +759,14 @@ class Engine:
         view = self.spec.camera.view
         withheld = tuple(sorted(self._withheld_view))
         unmeasurable = self.spec.camera.other_view_unmeasurable
-        key_unmeasured = bool(unmeasurable) and share > MOSTLY_SHARE
+        not_measurable = bool(unmeasurable) and share > MOSTLY_SHARE
         warnings = []
         if share >= WARNING_MIN_SHARE:
             where = "not side-on" if view == "side" else "not facing the person"
             text = f"camera is {where} in {share:.0%} of frames"
             unsure = []
             what = "count" if self.spec.reps else "hold time"
-            if key_unmeasured:
+            if not_measurable:
                 unsure.append(f"the {what} cannot be measured there")
             elif self._key_needs_view and share > MOSTLY_SHARE:
                 unsure.append(f"the {what} is read in the picture there and may be wrong")
@@ -775,10 +775,10 @@ class Engine:
             if unsure:
                 need = "a side-on camera" if view == "side" else "a camera facing the person"
                 text += f": {'; '.join(unsure)} (these need {need})"
-            if key_unmeasured:
+            if not_measurable:
                 text += f"; {unmeasurable}"
             warnings.append(text)
-        return ViewResult(view, share, withheld, key_unmeasured), warnings
+        return ViewResult(view, share, withheld, not_measurable), warnings
 
     def _frame_rate_result(self) -> tuple[FrameRateResult, list[str]]:
         interval = self._frame_interval_s()
@@ -839,12 +839,12 @@ class Engine:
                 rest_s=targets.rest_s,
                 per_side=targets.per_side,
                 source=targets.source,
-                met=None if view.key_unmeasured else self._targets_met(t_end),
+                met=None if view.not_measurable else self._targets_met(t_end),
             ),
             limitations=self.spec.limitations,
             not_counted=not_counted,
-            dosage=dosage(self.spec, self._reps, holds, counts, view.key_unmeasured),
-            headline=headline(self.spec, self._reps, holds, counts, view.key_unmeasured),
+            dosage=dosage(self.spec, self._reps, holds, counts, view.not_measurable),
+            headline=headline(self.spec, self._reps, holds, counts, view.not_measurable),
             cuts=tuple(self._cuts),
             view=view,
             frame_rate=frame_rate,

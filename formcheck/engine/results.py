@@ -210,7 +210,7 @@ class ViewResult:
     expected: str
     other_share: float
     withheld: tuple[str, ...]
-    key_unmeasured: bool = False
+    not_measurable: bool
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(self)

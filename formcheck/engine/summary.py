@@ -45,20 +45,20 @@ def dosage(
     reps: Sequence[Rep],
     holds: Sequence[Hold],
     counts: dict[str, int],
-    unmeasured: bool = False,
+    not_measurable: bool = False,
 ) -> Dosage:
     """The session's dosage against the spec's targets.
 
     Args:
         counts: reps per side when each side is tracked (``{"left": 4, ...}``),
             else one entry for the whole body.
-        unmeasured: the count or hold could not be measured from the camera's view.
+        not_measurable: the count or hold could not be measured from the camera's view.
     """
     targets = spec.targets
     per_side = targets.per_side and spec.per_side
     notes: list[str] = []
-    reps_done = sum(counts.values()) if spec.reps is not None and not unmeasured else None
-    if unmeasured:
+    reps_done = sum(counts.values()) if spec.reps is not None and not not_measurable else None
+    if not_measurable:
         what = "reps" if spec.reps is not None else "hold"
         notes.append(f"{what} {UNMEASURED}")
     elif spec.reps is not None and targets.reps is not None:
@@ -85,7 +85,7 @@ def dosage(
                 f"(median; {reps_held} of {len(peak_holds)} reps held it)"
             )
     best = total = None
-    if spec.hold is not None and targets.hold_s is not None and not unmeasured:
+    if spec.hold is not None and targets.hold_s is not None and not not_measurable:
         total = sum(h.duration_s for h in holds)
         sides = sorted({h.side for h in holds} - {"both"}) if per_side else []
         bests = _best_holds(holds, sides) if per_side else {}
@@ -127,12 +127,12 @@ def headline(
     reps: Sequence[Rep],
     holds: Sequence[Hold],
     counts: dict[str, int],
-    unmeasured: bool = False,
+    not_measurable: bool = False,
 ) -> Headline:
     """The one line that sums the session up (see the module docstring)."""
     assessed = bool(spec.faults)
     kind = "hold" if spec.hold is not None else "cycles" if spec.kind == "cycles" else "reps"
-    if unmeasured:
+    if not_measurable:
         return Headline(kind, f"{kind.capitalize()}: {UNMEASURED}", assessed)
     if spec.hold is not None:
         target = spec.targets.hold_s

@@ -371,7 +371,7 @@ def _shortfalls(report: Mapping[str, Any]) -> list[tuple[str, str]]:
     view = report.get("view")
     if not isinstance(dosage, Mapping):
         return []
-    if isinstance(view, Mapping) and view.get("key_unmeasured") is True:
+    if isinstance(view, Mapping) and view.get("not_measurable") is True:
         return []  # filmed from where the count cannot be measured: no shortfall known
     found = []
     reps_target = _range(dosage.get("reps_target"))

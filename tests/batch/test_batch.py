@@ -898,14 +898,14 @@ def test_a_count_the_camera_view_could_not_measure_is_blank_and_asks_for_review(
         frames=187,
         frames_with_person=187,
     )
-    unmeasured = dataclasses.replace(measured, count_unmeasured=True)
+    not_measurable = dataclasses.replace(measured, not_measurable=True)
     assert measured.review_reasons == ("no rep counted",)
-    assert unmeasured.review_reasons == ("not measurable from this camera view",)
-    old_state = {k: v for k, v in unmeasured.to_dict().items() if k != "count_unmeasured"}
+    assert not_measurable.review_reasons == ("not measurable from this camera view",)
+    old_state = {k: v for k, v in not_measurable.to_dict().items() if k != "not_measurable"}
     assert VideoSummary.from_dict(old_state) == measured
     rows = [
         BatchRow("taps.mp4", "", "", "plank_shoulder_taps", "analysed", summary=s)
-        for s in (measured, unmeasured)
+        for s in (measured, not_measurable)
     ]
     cells = [csv_row(row) for row in rows]
     assert cells[0]["reps_total"] == cells[0]["reps_left"] == "0"

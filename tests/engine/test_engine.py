@@ -469,7 +469,7 @@ def test_engine_reports_a_count_the_spec_says_the_view_cannot_measure_as_not_mea
     front, side = front_view_squat_poses(knees), squat_poses(knees)
     cut = int(0.6 * len(knees))
     result = analyze_poses(spec, front[:cut] + side[cut:])
-    assert result.view.key_unmeasured is True
+    assert result.view.not_measurable is True
     assert result.headline.text == "Reps: not measured from this camera view"
     assert result.targets.met is None and result.dosage.reps_done is None
     assert result.dosage.notes == ("reps not measured from this camera view",)
@@ -479,7 +479,7 @@ def test_engine_reports_a_count_the_spec_says_the_view_cannot_measure_as_not_mea
     )
     cut = int(0.4 * len(knees))
     mostly_side = analyze_poses(spec, front[:cut] + side[cut:])
-    assert mostly_side.view.key_unmeasured is False and mostly_side.reps_total == 3
+    assert mostly_side.view.not_measurable is False and mostly_side.reps_total == 3
     assert mostly_side.headline.text.startswith("Reps: 3")
 
 

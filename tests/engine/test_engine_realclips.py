@@ -206,7 +206,7 @@ def test_side_on_shoulder_taps_are_not_measured_rather_than_counted_0(analyse):
     report = analyse(
         "plank_shoulder_tap/be18_plank_shoulder_taps.mp4", "plank_shoulder_taps"
     ).report.to_dict()
-    assert report["view"]["key_unmeasured"] is True
+    assert report["view"]["not_measurable"] is True
     assert report["headline"]["text"] == "Reps: not measured from this camera view"
     assert report["targets"]["met"] is None and report["dosage"]["reps_done"] is None
     assert any("the count cannot be measured there" in w for w in report["warnings"])

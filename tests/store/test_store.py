@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -141,23 +142,35 @@ def test_holds_and_dosage_are_stored(db: str) -> None:
     ]
 
 
-def test_reps_short_of_the_prescription_and_short_top_holds_are_dosage(db: str) -> None:
-    """A bridge of 4 reps against 8-12 whose top was held 2 s on 1 rep of 4 (issue 13:
-    dosage is not form; the history shows both apart from form faults)."""
-    report = synthetic_report(BRIDGE, reps=4, good=4, rom_deg=50.0, hold_s=0.0)
-    report["dosage"] = Dosage(
-        reps_done=4,
+def bridge_dosage(
+    reps_done: int,
+    peak_hold_target_s: float | None = None,
+    peak_holds_s: tuple[float, ...] = (),
+    reps_held: int | None = None,
+) -> dict[str, Any]:
+    """A bridge's dosage against 8-12 reps, as the report writes it."""
+    return Dosage(
+        reps_done=reps_done,
         reps_target=(8, 12),
         per_side=False,
         peak_name="top",
-        peak_hold_target_s=2.0,
-        peak_holds_s=(0.9, 2.1, 1.0, 0.8),
-        reps_held=1,
+        peak_hold_target_s=peak_hold_target_s,
+        peak_holds_s=peak_holds_s,
+        reps_held=reps_held,
         hold_target_s=None,
         best_hold_s=None,
         total_hold_s=None,
         notes=(),
     ).to_dict()
+
+
+def test_reps_short_of_the_prescription_and_short_top_holds_are_dosage(db: str) -> None:
+    """A bridge of 4 reps against 8-12 whose top was held 2 s on 1 rep of 4 (issue 13:
+    dosage is not form; the history shows both apart from form faults)."""
+    report = synthetic_report(BRIDGE, reps=4, good=4, rom_deg=50.0, hold_s=0.0)
+    report["dosage"] = bridge_dosage(
+        reps_done=4, peak_hold_target_s=2.0, peak_holds_s=(0.9, 2.1, 1.0, 0.8), reps_held=1
+    )
     record = record_from_report(
         report, patient="p3", source="analyze", fingerprint="y", when=session_time(None, None)
     )
@@ -171,22 +184,10 @@ def test_no_shortfall_is_recorded_where_the_camera_view_could_not_measure_the_co
     """Side-on shoulder taps (issue 13, class 10): the count was not measured, so the
     history records no "reps below target"; the same report measured records one."""
     report = synthetic_report(BRIDGE, reps=0, good=0, rom_deg=50.0, hold_s=0.0)
-    report["dosage"] = Dosage(
-        reps_done=0,
-        reps_target=(8, 12),
-        per_side=False,
-        peak_name="top",
-        peak_hold_target_s=None,
-        peak_holds_s=(),
-        reps_held=None,
-        hold_target_s=None,
-        best_hold_s=None,
-        total_hold_s=None,
-        notes=(),
-    ).to_dict()
+    report["dosage"] = bridge_dosage(reps_done=0)
     when = session_time(None, None)
-    for unmeasured, shortfalls in ((False, ["reps_below_target"]), (True, [])):
-        report["view"] = {"expected": "side", "other_share": 1.0, "key_unmeasured": unmeasured}
+    for not_measurable, shortfalls in ((False, ["reps_below_target"]), (True, [])):
+        report["view"] = {"expected": "side", "other_share": 1.0, "not_measurable": not_measurable}
         record = record_from_report(
             report, patient="p4", source="batch", fingerprint="z", when=when
         )
