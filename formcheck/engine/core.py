@@ -50,7 +50,7 @@ from formcheck.engine.side import SideSelector
 from formcheck.engine.signals import SIDES, SignalEvaluator, all_of, unmeasured
 from formcheck.engine.summary import dosage, headline
 from formcheck.landmarks import LANDMARK_NAMES
-from formcheck.specs.schema import ExerciseSpec, FaultRule, other_view_spec
+from formcheck.specs.schema import ExerciseSpec, FaultRule, key_signals, other_view_spec
 from formcheck.types import PoseFrame
 
 
@@ -126,7 +126,7 @@ class Engine:
         self._evaluator = SignalEvaluator(spec)
         # Seen from the other view: the spec's own measurement there, if it has one.
         self._other_evaluator = SignalEvaluator(other_view_spec(spec))
-        self._key_signals = self._pick_key_signals()
+        self._key_signals = key_signals(spec)
         # The count or hold read in the picture where the spec declares no other measurement.
         self._key_needs_view = bool(self._key_signals) and not (
             self._other_evaluator.view_independent(self._key_signals)
@@ -201,15 +201,6 @@ class Engine:
         self._refresh_status(math.nan, {})
 
     # ----------------------------------------------------------------- helpers
-    def _pick_key_signals(self) -> list[str]:
-        # Condition.signal is None only in a hold the spec validator rejects.
-        names: list[str | None] = [self.spec.reps.signal] if self.spec.reps else []
-        if self.spec.hold:
-            names += [
-                c.signal for c in self.spec.hold.when if c.signal not in names and not c.if_seen
-            ]
-        return [str(name) for name in names]
-
     @property
     def _hold_target_s(self) -> float | None:
         targets = self.spec.targets

@@ -371,6 +371,16 @@ def signal_range(spec: ExerciseSpec, name: str) -> tuple[float, float]:
     return (float("-inf"), float("inf"))
 
 
+def key_signals(spec: ExerciseSpec) -> list[str]:
+    """The signals the count and the hold read (a hold's ``if_seen`` conditions are
+    checks where seen, not what the hold is timed on)."""
+    # Condition.signal is None only in a hold the spec validator rejects.
+    names: list[str | None] = [spec.reps.signal] if spec.reps else []
+    if spec.hold:
+        names += [c.signal for c in spec.hold.when if c.signal not in names and not c.if_seen]
+    return [str(name) for name in names]
+
+
 def other_view_spec(spec: ExerciseSpec) -> ExerciseSpec:
     """``spec`` with its signals measured as ``camera.other_view`` says (the same
     spec when it declares none)."""
@@ -389,9 +399,7 @@ def _check_other_view(spec: ExerciseSpec) -> None:
             raise Invalid(path, f"must be a landmark signal of the same type ({original.type!r})")
     _check_signals(other_view_spec(spec), "camera.other_view")
     if spec.camera.other_view_unmeasurable:
-        key = [spec.reps.signal] if spec.reps else []
-        key += [str(c.signal) for c in spec.hold.when] if spec.hold else []
-        remeasured = sorted(set(key) & set(spec.camera.other_view))
+        remeasured = sorted(set(key_signals(spec)) & set(spec.camera.other_view))
         if remeasured:
             raise Invalid(
                 "camera.other_view_unmeasurable",

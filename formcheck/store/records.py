@@ -367,8 +367,7 @@ def _shortfalls(report: Mapping[str, Any]) -> list[tuple[str, str]]:
     """``(id, message)`` of each way the session fell short of its prescription: too
     few reps (per side where prescribed so), reps not held long enough at the working
     position, a hold shorter than prescribed."""
-    dosage = report.get("dosage")
-    view = report.get("view")
+    dosage, view = report.get("dosage"), report.get("view")
     if not isinstance(dosage, Mapping):
         return []
     if isinstance(view, Mapping) and view.get("not_measurable") is True:
